@@ -1,0 +1,127 @@
+// Builds the extension host bundle, the lazily loaded HTTP chunk, the webview bundle and (with --tests) the test code.
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+
+/** Reports build results the way VS Code's esbuild problem matcher expects. */
+const problemMatcherPlugin = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => watch && console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log('[watch] build finished');
+    });
+  },
+};
+
+function copyCodicons() {
+  const from = path.join(__dirname, 'node_modules', '@vscode', 'codicons', 'dist');
+  const to = path.join(__dirname, 'dist', 'codicons');
+  fs.mkdirSync(to, { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(from, file), path.join(to, file));
+}
+
+function listFiles(dir, suffix) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((name) => name.endsWith(suffix) && !name.endsWith('.d.ts'))
+    .map((name) => path.join(dir, name));
+}
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+  plugins: [problemMatcherPlugin],
+};
+
+function productContexts() {
+  return [
+    // Extension host: everything activate() needs, and nothing heavy.
+    {
+      ...common,
+      entryPoints: { extension: 'src/extension.ts' },
+      outdir: 'dist',
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode'],
+    },
+    // HTTP chunk with undici: required on first request only, so activation stays fast.
+    {
+      ...common,
+      entryPoints: { http: 'src/http/index.ts' },
+      outdir: 'dist',
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode'],
+    },
+    // Side panel script, runs in the webview.
+    {
+      ...common,
+      entryPoints: { webview: 'src/webview/main.ts' },
+      outdir: 'dist',
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+    },
+  ];
+}
+
+function testContexts() {
+  const entryPoints = [
+    ...listFiles('test/unit', '.test.ts'),
+    ...listFiles('test/integration', '.ts'),
+    ...listFiles('test/ui', '.ts'),
+    ...listFiles('test/runner', '.ts'),
+    ...listFiles('test/server', '.ts'),
+    ...listFiles('test/bench', '.ts'),
+  ];
+  return [
+    {
+      ...common,
+      minify: false,
+      entryPoints,
+      outbase: 'test',
+      outdir: 'out',
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      packages: 'external',
+      external: ['vscode'],
+    },
+  ];
+}
+
+async function main() {
+  const configs = tests ? testContexts() : productContexts();
+  if (!tests) copyCodicons();
+  const contexts = await Promise.all(configs.map((config) => esbuild.context(config)));
+  if (watch) {
+    await Promise.all(contexts.map((context) => context.watch()));
+    return;
+  }
+  try {
+    const results = await Promise.all(contexts.map((context) => context.rebuild()));
+    if (results.some((result) => result.errors.length > 0)) process.exitCode = 1;
+  } finally {
+    await Promise.all(contexts.map((context) => context.dispose()));
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

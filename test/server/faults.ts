@@ -1,0 +1,64 @@
+// What the local Gemini-compatible server can be told to do instead of (or besides) a plain success.
+// Tests queue faults in-process (server.enqueue) or over HTTP (POST /__admin/faults); each
+// generateContent request takes the next queued fault, and a request with an empty queue succeeds.
+
+export type FinishReason =
+  | 'STOP'
+  | 'IMAGE_SAFETY'
+  | 'NO_IMAGE'
+  | 'IMAGE_PROHIBITED_CONTENT'
+  | 'IMAGE_OTHER'
+  | 'SAFETY'
+  | 'PROHIBITED_CONTENT'
+  | 'OTHER'
+  | string;
+
+export type Fault =
+  /** A Google-style JSON error. `retryAfter` is sent as the Retry-After header verbatim (seconds or an HTTP date). */
+  | {
+      kind: 'error';
+      status: number;
+      message?: string;
+      retryAfter?: string;
+      retryAfterMs?: number;
+      /** Adds a google.rpc.RetryInfo detail with this delay, e.g. "2s" or "0.5s". */
+      retryDelay?: string;
+      /** Adds a google.rpc.QuotaFailure detail whose quotaId names this period, e.g. "GenerateRequestsPerDayPerProjectPerModel". */
+      quotaId?: string;
+    }
+  /** An HTML error page as a proxy or gateway sends it. */
+  | { kind: 'html'; status: number }
+  /** 200 with content-type application/json and a body that is not JSON. */
+  | { kind: 'garbageJson' }
+  /** Accepts the request and never sends response headers (until the client gives up or the server closes). */
+  | { kind: 'noHeaders' }
+  /** Sends headers and the first `afterBytes` bytes (default 64) of a success body, then stalls forever. */
+  | { kind: 'stallBody'; afterBytes?: number }
+  /** Sends a success body cut in the middle of the image's base64, then closes the connection. */
+  | { kind: 'cutBody' }
+  /** Destroys the socket without any answer (a connection reset). */
+  | { kind: 'reset' }
+  /** No candidates, promptFeedback.blockReason (+ blockReasonMessage). */
+  | { kind: 'blocked'; reason?: string; message?: string }
+  /** A candidate with no image, this finishReason and finishMessage. */
+  | { kind: 'refused'; reason: FinishReason; message?: string }
+  /** A candidate with only a text part. */
+  | { kind: 'textOnly'; text?: string }
+  /** Two image parts in one candidate. */
+  | { kind: 'twoImages' }
+  /** A `thought: true` draft image part before the final image. */
+  | { kind: 'thoughtDraft' }
+  /** PNG bytes declared as image/jpeg. */
+  | { kind: 'mislabelled' }
+  /** The image as a markdown `![image](data:image/png;base64,...)` URL inside a text part. */
+  | { kind: 'markdownDataUrl' }
+  /** Uses the `inline_data{mime_type,data}` spelling in the answer. */
+  | { kind: 'snakeCase' }
+  /** Waits this long before answering normally (a slow generation). */
+  | { kind: 'delay'; ms: number }
+  /** Answers with a redirect to `location` (status 301, 302, 307 or 308). */
+  | { kind: 'redirect'; status: number; location: string }
+  /** A valid success answer padded with a text part so the body is at least `bytes` long. */
+  | { kind: 'huge'; bytes: number };
+
+export type FaultKind = Fault['kind'];
