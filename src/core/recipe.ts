@@ -1,0 +1,173 @@
+// The recipe of a generated image, carried inside the file: a PNG iTXt chunk or a JPEG COM segment.
+
+export const RECIPE_KEYWORD = 'gemini-image-studio';
+const JPEG_PREFIX = `${RECIPE_KEYWORD}:`;
+const MAX_JPEG_COMMENT = 65533;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export interface Recipe {
+  readonly version: 1;
+  readonly prompt: string;
+  readonly model: string;
+  readonly aspectRatio?: string;
+  readonly imageSize?: string;
+  readonly outputFormat?: string;
+  /** File names of the reference images, in the order they were sent. */
+  readonly references: readonly string[];
+  readonly usage?: {
+    readonly promptTokenCount?: number;
+    readonly candidatesTokenCount?: number;
+    readonly totalTokenCount?: number;
+    readonly thoughtsTokenCount?: number;
+  };
+  /** ISO time the image arrived. */
+  readonly createdAt: string;
+  /** Workspace-relative path of the image this one refines, if any. */
+  readonly refinedFrom?: string;
+}
+
+/** The bytes to insert and where: after IHDR in a PNG, right after SOI in a JPEG; undefined for other formats. */
+export function recipeInsertion(format: string, recipe: Recipe): { offset: number; bytes: Uint8Array } | undefined {
+  if (format === 'png') return { offset: 33, bytes: pngTextChunk(recipe) };
+  if (format === 'jpeg') return { offset: 2, bytes: jpegComment(recipe) };
+  return undefined;
+}
+
+/** Returns the image with its recipe embedded; formats without a place for it come back unchanged. */
+export function embedRecipe(image: Uint8Array, format: string, recipe: Recipe): Uint8Array {
+  const insertion = recipeInsertion(format, recipe);
+  if (!insertion || !hasExpectedHeader(image, format)) return image;
+  const result = new Uint8Array(image.length + insertion.bytes.length);
+  result.set(image.subarray(0, insertion.offset), 0);
+  result.set(insertion.bytes, insertion.offset);
+  result.set(image.subarray(insertion.offset), insertion.offset + insertion.bytes.length);
+  return result;
+}
+
+/** Finds our recipe in a PNG or JPEG file, or undefined when there is none (or it is damaged). */
+export function readRecipe(image: Uint8Array): Recipe | undefined {
+  const text = isPng(image) ? findPngText(image) : isJpeg(image) ? findJpegComment(image) : undefined;
+  if (text === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(text) as Partial<Recipe>;
+    if (parsed.version !== 1 || typeof parsed.prompt !== 'string' || typeof parsed.model !== 'string') return undefined;
+    return { ...parsed, references: Array.isArray(parsed.references) ? parsed.references : [] } as Recipe;
+  } catch {
+    return undefined;
+  }
+}
+
+function hasExpectedHeader(image: Uint8Array, format: string): boolean {
+  if (format === 'png') return isPng(image) && image.length >= 33 && ascii(image, 12, 4) === 'IHDR';
+  if (format === 'jpeg') return isJpeg(image);
+  return false;
+}
+
+function isPng(image: Uint8Array): boolean {
+  return image.length >= 8 && PNG_SIGNATURE.every((byte, index) => image[index] === byte);
+}
+
+function isJpeg(image: Uint8Array): boolean {
+  return image.length >= 3 && image[0] === 0xff && image[1] === 0xd8 && image[2] === 0xff;
+}
+
+function pngTextChunk(recipe: Recipe): Uint8Array {
+  // iTXt: keyword, NUL, compression flag 0, method 0, empty language tag NUL, empty translated keyword NUL, UTF-8 text.
+  const keyword = new TextEncoder().encode(RECIPE_KEYWORD);
+  const text = new TextEncoder().encode(JSON.stringify(recipe));
+  const data = new Uint8Array(keyword.length + 5 + text.length);
+  data.set(keyword, 0);
+  data.set(text, keyword.length + 5);
+  return pngChunk('iTXt', data);
+}
+
+function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const chunk = new Uint8Array(12 + data.length);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) chunk[4 + i] = type.charCodeAt(i);
+  chunk.set(data, 8);
+  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
+  return chunk;
+}
+
+function findPngText(image: Uint8Array): string | undefined {
+  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  let offset = 8;
+  while (offset + 12 <= image.length) {
+    const length = view.getUint32(offset);
+    const type = ascii(image, offset + 4, 4);
+    const dataStart = offset + 8;
+    if (dataStart + length + 4 > image.length) return undefined;
+    if (type === 'iTXt') {
+      const data = image.subarray(dataStart, dataStart + length);
+      const text = parseITxt(data);
+      if (text !== undefined) return text;
+    }
+    if (type === 'IDAT' || type === 'IEND') return undefined;
+    offset = dataStart + length + 4;
+  }
+  return undefined;
+}
+
+function parseITxt(data: Uint8Array): string | undefined {
+  const keywordEnd = data.indexOf(0);
+  if (keywordEnd < 0 || new TextDecoder('latin1').decode(data.subarray(0, keywordEnd)) !== RECIPE_KEYWORD) return undefined;
+  if (data[keywordEnd + 1] !== 0) return undefined; // compressed text is not ours
+  const languageEnd = data.indexOf(0, keywordEnd + 3);
+  const translatedEnd = languageEnd < 0 ? -1 : data.indexOf(0, languageEnd + 1);
+  if (translatedEnd < 0) return undefined;
+  return new TextDecoder().decode(data.subarray(translatedEnd + 1));
+}
+
+function jpegComment(recipe: Recipe): Uint8Array {
+  const encoder = new TextEncoder();
+  let text = encoder.encode(JPEG_PREFIX + JSON.stringify(recipe));
+  if (text.length > MAX_JPEG_COMMENT) {
+    // A COM segment holds 64 KiB at most: shorten the prompt (never the other fields) until it fits.
+    const overflow = text.length - MAX_JPEG_COMMENT;
+    const prompt = recipe.prompt.slice(0, Math.max(0, recipe.prompt.length - overflow - 16)) + '…';
+    text = encoder.encode(JPEG_PREFIX + JSON.stringify({ ...recipe, prompt }));
+  }
+  const segment = new Uint8Array(4 + text.length);
+  segment[0] = 0xff;
+  segment[1] = 0xfe;
+  new DataView(segment.buffer).setUint16(2, text.length + 2);
+  segment.set(text, 4);
+  return segment;
+}
+
+function findJpegComment(image: Uint8Array): string | undefined {
+  let offset = 2;
+  while (offset + 4 <= image.length && image[offset] === 0xff) {
+    const marker = image[offset + 1];
+    if (marker === 0xda || marker === 0xd9) return undefined; // image data starts: no more header segments
+    const length = (image[offset + 2] << 8) | image[offset + 3];
+    if (marker === 0xfe) {
+      const text = new TextDecoder().decode(image.subarray(offset + 4, offset + 2 + length));
+      if (text.startsWith(JPEG_PREFIX)) return text.slice(JPEG_PREFIX.length);
+    }
+    offset += 2 + length;
+  }
+  return undefined;
+}
+
+function ascii(bytes: Uint8Array, start: number, length: number): string {
+  return String.fromCharCode(...bytes.subarray(start, start + length));
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
