@@ -80,4 +80,6 @@ export interface ImageResult {
   readonly usage?: Usage;
   /** The conversation so far (earlier turns, this user turn, the model's turn verbatim) for a later refinement. */
   readonly conversation: readonly ApiContent[];
+  /** Parts of the answer that could not be used (e.g. an image part with invalid base64), for the log. */
+  readonly warnings?: readonly string[];
 }

@@ -1,0 +1,410 @@
+// Sends image jobs and model-list requests through a Transport: deadlines, size cap, retries, one log line per attempt.
+import { errorFromAnswer, readErrorAnswer } from './errorAnswer';
+import { describeBytes, describeDuration, ImageError, isImageError, redactSecret } from './errors';
+import type { ApiContent, ImageJob, ImageResult, ProviderSettings } from './imageJob';
+import { describeModel, KNOWN_MODEL_IDS, normalizeModelId, type ModelCapabilities } from './models';
+import { hostOf } from './origin';
+import { buildGenerateBody, buildModelsRequest, generateUrl, authHeaderFor, userTurnFor } from './request';
+import { parseAnswer, parseAnswerJson, resultFromAnswer } from './response';
+import { isDailyQuota, RetryPolicy, systemClock, type Clock, type HeaderValues } from './retry';
+import { headerValue, type HttpRequest, type Transport } from './transport';
+import { validateJob } from './validate';
+
+export interface ClientLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface ImageClientDeps {
+  readonly transport: Transport;
+  readonly log: ClientLog;
+  readonly clock?: Clock;
+  /** In [0, 1), for backoff jitter. */
+  readonly random?: () => number;
+  /** Answers larger than this are refused while they stream in (default 64 MiB). */
+  readonly maxResponseBytes?: number;
+  /** Longest retry wait sat through; longer requested waits fail at once (default 60 s). */
+  readonly retryCapMs?: number;
+}
+
+export interface ModelInfo {
+  /** The id to put in geminiImage.model (no `models/` prefix). */
+  readonly id: string;
+  readonly displayName?: string;
+  readonly description?: string;
+  /** Known capabilities, when the id is in the built-in table. */
+  readonly capabilities?: ModelCapabilities;
+}
+
+export interface ModelList {
+  readonly models: readonly ModelInfo[];
+  /** 'builtin' when the provider could not be asked or did not answer usefully. */
+  readonly source: 'provider' | 'builtin';
+  /** Why the built-in table was used. */
+  readonly reason?: string;
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** The model list is a small answer: do not wait the image timeout for it. */
+const MODEL_LIST_TIMEOUT_MS = 30_000;
+const MAX_MODEL_PAGES = 20;
+/** Connection failures before any answer came: nothing was generated (or billed), so trying again is safe. */
+const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+type Exchange =
+  | { readonly ok: true; readonly status: number; readonly headers: HeaderValues; readonly text: string; readonly bytes: number }
+  | { readonly ok: false; readonly error: ImageError; readonly beforeAnswer: boolean };
+
+interface ExchangeContext {
+  readonly host: string;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly token: string;
+  /** For "model not found" messages; '' for requests that are not about one model. */
+  readonly model: string;
+}
+
+export class ImageClient {
+  private readonly transport: Transport;
+  private readonly log: ClientLog;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly maxResponseBytes: number;
+  private readonly retryCapMs?: number;
+
+  constructor(deps: ImageClientDeps) {
+    this.transport = deps.transport;
+    this.log = deps.log;
+    this.clock = deps.clock ?? systemClock;
+    this.random = deps.random ?? Math.random;
+    this.maxResponseBytes = deps.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.retryCapMs = deps.retryCapMs;
+  }
+
+  /**
+   * Generates images for the job. Resolves with at least one validated image; otherwise rejects with an
+   * ImageError saying why (never containing the token).
+   */
+  async generate(job: ImageJob, provider: ProviderSettings, token: string | undefined, signal?: AbortSignal): Promise<ImageResult> {
+    const host = hostOf(provider.baseUrl);
+    const log = redactingLog(this.log, token);
+    try {
+      if (!token) {
+        throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Token…" to add one.`, { host });
+      }
+      validateJob(job, host);
+      const userTurn = userTurnFor(job);
+      const body = JSON.stringify(buildGenerateBody(job, userTurn));
+      const request: HttpRequest = {
+        method: 'POST',
+        url: generateUrl(provider.baseUrl, job.model),
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaderFor(provider.authHeader, provider.baseUrl, token) },
+        body,
+      };
+      const sent: ApiContent[] = [...(job.history ?? []), userTurn];
+      const summary = `POST ${host} model=${normalizeModelId(job.model)} ${describeOptions(job)} request=${describeBytes(Buffer.byteLength(body))}`;
+      const context: ExchangeContext = { host, token, signal, timeoutMs: timeoutMsOf(provider), model: job.model };
+      return await this.sendWithRetries(request, provider, context, summary, log, (exchange) => {
+        const answer = parseAnswer(parseAnswerJson(exchange.text, host, exchange.status), host);
+        for (const problem of answer.problems) log.warn(`${host}: skipped ${problem}`);
+        const result = resultFromAnswer(answer, sent, host);
+        const images = result.images.map((image) => `${image.format} ${describeBytes(image.bytes.length)}`).join(', ');
+        const drafts = answer.draftsSkipped ? `, ${answer.draftsSkipped} draft part(s) skipped` : '';
+        log.info(`${host}: ${result.images.length} image(s) (${images})${drafts}, finishReason ${result.finishReasons.join(', ') || 'none'}`);
+        return result;
+      });
+    } catch (error) {
+      throw finalError(error, host, token);
+    }
+  }
+
+  /**
+   * The image models the provider lists (all pages), or the built-in table when it cannot be asked or does not
+   * answer usefully. Rejects only when cancelled.
+   */
+  async listModels(provider: ProviderSettings, token: string | undefined, signal?: AbortSignal): Promise<ModelList> {
+    const host = hostOf(provider.baseUrl);
+    const log = redactingLog(this.log, token);
+    if (!token) return builtinModels(`no API token is set for ${host}`);
+    const context: ExchangeContext = { host, token, signal, timeoutMs: Math.min(timeoutMsOf(provider), MODEL_LIST_TIMEOUT_MS), model: '' };
+    const found: ModelInfo[] = [];
+    let listed = 0;
+    try {
+      let pageToken: string | undefined;
+      for (let page = 1; page <= MAX_MODEL_PAGES; page++) {
+        const { url, headers } = buildModelsRequest(provider, token, pageToken);
+        const json = await this.sendWithRetries({ method: 'GET', url, headers }, { ...provider, maxRetries: 0 }, context, `GET ${host} models page ${page}`, log, (exchange) =>
+          parseAnswerJson(exchange.text, host, exchange.status),
+        );
+        const body = isObject(json) ? json : {};
+        const models = Array.isArray(body.models) ? body.models.filter(isObject) : [];
+        listed += models.length;
+        found.push(...models.filter(canMakeImages).map(toModelInfo));
+        pageToken = typeof body.nextPageToken === 'string' && body.nextPageToken !== '' ? body.nextPageToken : undefined;
+        if (!pageToken) break;
+      }
+    } catch (error) {
+      const failure = finalError(error, host, token);
+      if (failure.kind === 'cancelled') throw failure;
+      log.warn(`Model list from ${host} unavailable, using the built-in list: ${failure.message}`);
+      return builtinModels(failure.message);
+    }
+    if (found.length === 0) {
+      const reason = listed === 0 ? `${host} listed no models` : `${host} listed ${listed} models but none that make images`;
+      log.info(`${reason}; using the built-in list`);
+      return builtinModels(reason);
+    }
+    return { models: dedupe(found), source: 'provider' };
+  }
+
+  /** One request, retried as the policy allows; `onSuccess` turns a 2xx answer into the result. */
+  private async sendWithRetries<T>(
+    request: HttpRequest,
+    provider: ProviderSettings,
+    context: ExchangeContext,
+    summary: string,
+    log: ClientLog,
+    onSuccess: (exchange: Extract<Exchange, { ok: true }>) => T,
+  ): Promise<T> {
+    const { host, signal, model } = context;
+    const policy = new RetryPolicy({ maxRetries: provider.maxRetries, random: this.random, capMs: this.retryCapMs });
+    for (let attempt = 1; ; attempt++) {
+      throwIfCancelled(signal, host);
+      const started = this.clock.now();
+      const exchange = await this.exchange(request, context);
+      const took = `in ${Math.round(this.clock.now() - started)} ms, attempt ${attempt}/${policy.maxAttempts}`;
+      const line = (outcome: string): string => `${summary} → ${outcome} ${took}`;
+
+      if (!exchange.ok) {
+        const { error } = exchange;
+        const retryable = exchange.beforeAnswer && error.kind === 'network' && RETRYABLE_NETWORK_CODES.has(error.code ?? '');
+        if (retryable && policy.hasAttemptsAfter(attempt)) {
+          const wait = policy.backoffMs(attempt);
+          log.warn(`${line(`failed: ${error.kind} (${error.code})`)}; retrying in ${describeDuration(wait)} (backoff)`);
+          await this.sleep(wait, signal, host);
+          continue;
+        }
+        log.error(`${line(`failed: ${error.kind}${error.code ? ` (${error.code})` : ''}`)}`);
+        throw error;
+      }
+
+      const { status, headers, text } = exchange;
+      const received = `${status} (${describeBytes(exchange.bytes)})`;
+      if (status >= 200 && status < 300) {
+        log.info(line(received));
+        return onSuccess(exchange);
+      }
+      if (status >= 300 && status < 400) {
+        log.error(line(received));
+        throw redirectError(status, headerValue(headers, 'location'), request.url, host);
+      }
+      const answer = readErrorAnswer(status, text);
+      const wait = policy.isRetryableStatus(status) ? policy.waitAfter(attempt, headers, answer.json, this.clock.now()) : undefined;
+      const daily = status === 429 && isDailyQuota(answer.json);
+      if (wait && !daily && policy.hasAttemptsAfter(attempt)) {
+        if (wait.ms <= policy.capMs) {
+          log.warn(`${line(received)}; retrying in ${describeDuration(wait.ms)} (${wait.source})`);
+          await this.sleep(wait.ms, signal, host);
+          continue;
+        }
+        log.error(`${line(received)}; not retrying: ${host} asks to wait ${describeDuration(wait.ms)}, longer than ${describeDuration(policy.capMs)}`);
+        throw errorFromAnswer(answer, { host, model, attempts: attempt, retryAfterMs: wait.ms });
+      }
+      log.error(line(received) + (daily ? '; daily quota, not retrying' : ''));
+      const askedMs = wait && wait.source !== 'backoff' ? wait.ms : undefined;
+      throw errorFromAnswer(answer, { host, model, attempts: attempt, retryAfterMs: askedMs });
+    }
+  }
+
+  /** Sends once and reads the whole answer, under the deadline and the size cap. Never throws. */
+  private async exchange(request: HttpRequest, context: ExchangeContext): Promise<Exchange> {
+    const { host, timeoutMs, signal } = context;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error('deadline')), timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    let beforeAnswer = true;
+    try {
+      const response = await this.transport.request(request, { signal: combined, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs });
+      beforeAnswer = false;
+      const { text, bytes } = await readBody(response.body, response.headers, this.maxResponseBytes, combined, host);
+      return { ok: true, status: response.status, headers: response.headers, text, bytes };
+    } catch (thrown) {
+      let error: ImageError;
+      if (signal?.aborted) error = cancelledError(host);
+      else if (deadline.signal.aborted) error = timeoutError(host, timeoutMs, beforeAnswer);
+      else error = asImageError(thrown, host);
+      if (error.kind === 'timeout' && !deadline.signal.aborted) error = timeoutError(host, timeoutMs, beforeAnswer);
+      return { ok: false, error, beforeAnswer };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async sleep(ms: number, signal: AbortSignal | undefined, host: string): Promise<void> {
+    try {
+      await this.clock.sleep(ms, signal);
+    } catch {
+      throw cancelledError(host);
+    }
+    throwIfCancelled(signal, host);
+  }
+}
+
+/** Reads the body as text, refusing it as soon as it passes the cap, and giving up when the signal aborts. */
+async function readBody(
+  body: AsyncIterable<Uint8Array>,
+  headers: HeaderValues,
+  maxBytes: number,
+  signal: AbortSignal,
+  host: string,
+): Promise<{ text: string; bytes: number }> {
+  const declared = Number(headerValue(headers, 'content-length'));
+  const tooLarge = (size: string): ImageError =>
+    new ImageError(
+      'tooLarge',
+      `The answer from ${host} is ${size}, more than the ${describeBytes(maxBytes)} this extension accepts. Ask for a smaller size or fewer images.`,
+      { host },
+    );
+  const iterator = body[Symbol.asyncIterator]();
+  let onAbort: (() => void) | undefined;
+  // A transport that ignores the signal must not hold the client past its deadline.
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let finished = false;
+  try {
+    if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(describeBytes(declared));
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) break;
+      total += next.value.length;
+      if (total > maxBytes) throw tooLarge(`over ${describeBytes(maxBytes)}`);
+      chunks.push(next.value);
+    }
+    finished = true;
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    // Stops the download (and frees the socket) when the answer is refused midway.
+    if (!finished) iterator.return?.().catch(() => undefined);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), bytes: total };
+}
+
+function timeoutMsOf(provider: ProviderSettings): number {
+  const seconds = Number.isFinite(provider.timeoutSeconds) && provider.timeoutSeconds > 0 ? provider.timeoutSeconds : 600;
+  return Math.round(seconds * 1000);
+}
+
+function describeOptions(job: ImageJob): string {
+  const options = [
+    `refs=${job.references.length}`,
+    job.aspectRatio ? `ratio=${job.aspectRatio}` : undefined,
+    job.imageSize ? `size=${job.imageSize}${describeModel(job.model)?.fixedSize ? ' (fixed by model, not sent)' : ''}` : undefined,
+    job.outputFormat ? `format=${job.outputFormat}` : undefined,
+    job.includeText ? 'text+image' : 'image',
+    job.history?.length ? `turns=${job.history.length + 1}` : undefined,
+  ];
+  return options.filter(Boolean).join(' ');
+}
+
+function redirectError(status: number, location: string | undefined, requestUrl: string, host: string): ImageError {
+  let target = 'another address';
+  if (location) {
+    try {
+      const url = new URL(location, requestUrl);
+      target = url.host === host ? `${url.origin}${url.pathname}` : url.origin;
+    } catch {
+      target = 'an unreadable address';
+    }
+  }
+  return new ImageError(
+    'redirect',
+    `${host} answered ${status}, a redirect to ${target}. Redirects are not followed, so the token is never sent anywhere else: ` +
+      'if that address is right, set geminiImage.baseUrl to it.',
+    { host, status },
+  );
+}
+
+function timeoutError(host: string, timeoutMs: number, beforeAnswer: boolean): ImageError {
+  const seconds = Math.round(timeoutMs / 1000);
+  const what = beforeAnswer ? `No answer from ${host} within ${seconds} s` : `${host} stopped sending its answer before it was complete (limit ${seconds} s)`;
+  return new ImageError(
+    'timeout',
+    `${what}. Large images can take minutes: try again, or raise geminiImage.timeoutSeconds.`,
+    { host },
+  );
+}
+
+function cancelledError(host: string): ImageError {
+  return new ImageError('cancelled', `Cancelled; nothing more is sent to ${host}.`, { host });
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined, host: string): void {
+  if (signal?.aborted) throw cancelledError(host);
+}
+
+function asImageError(thrown: unknown, host: string): ImageError {
+  if (isImageError(thrown)) return thrown;
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  const code = thrown && typeof thrown === 'object' && 'code' in thrown && typeof thrown.code === 'string' ? thrown.code : undefined;
+  return new ImageError('network', `Could not reach ${host} (${message}). Check the network, the proxy settings and geminiImage.baseUrl.`, {
+    host,
+    code,
+    cause: thrown,
+  });
+}
+
+/** Whatever went wrong, as an ImageError whose text cannot contain the token. */
+function finalError(thrown: unknown, host: string, token: string | undefined): ImageError {
+  const error = isImageError(thrown)
+    ? thrown
+    : new ImageError('malformedAnswer', `Unexpected problem with the answer from ${host}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, {
+        host,
+        cause: thrown,
+      });
+  return error.redacted(token);
+}
+
+function redactingLog(log: ClientLog, token: string | undefined): ClientLog {
+  return {
+    info: (message) => log.info(redactSecret(message, token)),
+    warn: (message) => log.warn(redactSecret(message, token)),
+    error: (message) => log.error(redactSecret(message, token)),
+  };
+}
+
+function canMakeImages(model: Record<string, unknown>): boolean {
+  const methods = model.supportedGenerationMethods;
+  if (Array.isArray(methods) && !methods.includes('generateContent')) return false;
+  const id = typeof model.name === 'string' ? normalizeModelId(model.name) : '';
+  return id !== '' && (describeModel(id) !== undefined || /image/i.test(id));
+}
+
+function toModelInfo(model: Record<string, unknown>): ModelInfo {
+  const id = normalizeModelId(String(model.name));
+  return {
+    id,
+    displayName: typeof model.displayName === 'string' ? model.displayName : undefined,
+    description: typeof model.description === 'string' ? model.description : undefined,
+    capabilities: describeModel(id),
+  };
+}
+
+function builtinModels(reason: string): ModelList {
+  return { models: KNOWN_MODEL_IDS.map((id) => ({ id, capabilities: describeModel(id) })), source: 'builtin', reason };
+}
+
+function dedupe(models: ModelInfo[]): ModelInfo[] {
+  const seen = new Set<string>();
+  return models.filter((model) => !seen.has(model.id) && seen.add(model.id));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

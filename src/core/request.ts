@@ -1,0 +1,116 @@
+// Turns an image job into the exact generateContent request the seeds show: URL, auth header and JSON body.
+import { ImageError } from './errors';
+import type { ApiContent, ApiPart, AuthHeaderMode, ImageJob, ProviderSettings } from './imageJob';
+import { describeModel, normalizeModelId } from './models';
+
+export interface GenerateRequest {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface GenerateBody {
+  readonly contents: ApiContent[];
+  readonly generationConfig: {
+    readonly responseModalities: string[];
+    readonly imageConfig?: { aspectRatio?: string; imageSize?: string; outputFormat?: string };
+  };
+}
+
+/**
+ * `{baseUrl}/v1beta/{path}`, tolerating a trailing slash and a base URL that already ends in /v1beta.
+ * Throws invalidJob for a base URL that is not http(s).
+ */
+export function apiUrl(baseUrl: string, path: string): URL {
+  const url = parseBaseUrl(baseUrl);
+  let prefix = url.pathname.replace(/\/+$/, '');
+  if (/\/v1beta$/i.test(prefix)) prefix = prefix.slice(0, -'/v1beta'.length);
+  return new URL(`${url.origin}${prefix}/v1beta/${path}`);
+}
+
+export function parseBaseUrl(baseUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl.trim());
+  } catch {
+    throw new ImageError('invalidJob', `"${baseUrl}" is not a URL. Set geminiImage.baseUrl to an address like https://generativelanguage.googleapis.com.`, {
+      host: '',
+    });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ImageError('invalidJob', `"${baseUrl}" is not an http(s) URL. Set geminiImage.baseUrl to an https:// address.`, {
+      host: url.host,
+    });
+  }
+  return url;
+}
+
+export function generateUrl(baseUrl: string, model: string): string {
+  return apiUrl(baseUrl, `models/${encodeURIComponent(normalizeModelId(model))}:generateContent`).toString();
+}
+
+/** Which header carries the token: Google wants x-goog-api-key, gateways want Bearer. */
+export function authHeaderFor(mode: AuthHeaderMode, baseUrl: string, token: string): Record<string, string> {
+  const useGoogleKey = mode === 'x-goog-api-key' || (mode === 'auto' && isGoogleHost(baseUrl));
+  return useGoogleKey ? { 'x-goog-api-key': token } : { authorization: `Bearer ${token}` };
+}
+
+function isGoogleHost(baseUrl: string): boolean {
+  let host: string;
+  try {
+    host = new URL(baseUrl.trim()).hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return false;
+  }
+  return host === 'googleapis.com' || host.endsWith('.googleapis.com');
+}
+
+/** The new user turn: the prompt first, then each reference as inline_data (the seeds' spelling). */
+export function userTurnFor(job: ImageJob): ApiContent {
+  const parts: ApiPart[] = [];
+  if (job.prompt !== '') parts.push({ text: job.prompt });
+  for (const reference of job.references) {
+    parts.push({ inline_data: { mime_type: reference.mimeType, data: Buffer.from(reference.bytes).toString('base64') } });
+  }
+  return { role: 'user', parts };
+}
+
+/** The JSON body as an object; every option left on auto is omitted, imageSize too when a suffix fixes it. */
+export function buildGenerateBody(job: ImageJob, userTurn: ApiContent = userTurnFor(job)): GenerateBody {
+  const imageConfig: { aspectRatio?: string; imageSize?: string; outputFormat?: string } = {};
+  if (job.aspectRatio) imageConfig.aspectRatio = job.aspectRatio;
+  if (job.imageSize && describeModel(job.model)?.fixedSize === undefined) imageConfig.imageSize = job.imageSize;
+  if (job.outputFormat) imageConfig.outputFormat = job.outputFormat;
+  return {
+    contents: [...(job.history ?? []), userTurn],
+    generationConfig: {
+      responseModalities: job.includeText ? ['TEXT', 'IMAGE'] : ['IMAGE'],
+      ...(Object.keys(imageConfig).length > 0 ? { imageConfig } : {}),
+    },
+  };
+}
+
+/** URL, headers and body of a generateContent call. The token only ever goes in a header, never the URL. */
+export function buildGenerateRequest(job: ImageJob, provider: ProviderSettings, token: string): GenerateRequest {
+  return {
+    url: generateUrl(provider.baseUrl, job.model),
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...authHeaderFor(provider.authHeader, provider.baseUrl, token),
+    },
+    body: JSON.stringify(buildGenerateBody(job)),
+  };
+}
+
+/** One page of `GET {baseUrl}/v1beta/models`. */
+export function buildModelsRequest(provider: ProviderSettings, token: string, pageToken?: string): GenerateRequest & { body: '' } {
+  const url = apiUrl(provider.baseUrl, 'models');
+  url.searchParams.set('pageSize', '100');
+  if (pageToken) url.searchParams.set('pageToken', pageToken);
+  return {
+    url: url.toString(),
+    headers: { accept: 'application/json', ...authHeaderFor(provider.authHeader, provider.baseUrl, token) },
+    body: '',
+  };
+}

@@ -1,0 +1,240 @@
+// Reads a generateContent answer: images validated and sniffed, drafts skipped, refusals and blocks made into errors.
+import { ImageError } from './errors';
+import type { ApiContent, GeneratedImage, ImageFormat, ImageResult, Usage } from './imageJob';
+import { mimeTypeOf, sniffImageType } from './sniff';
+
+const OUTPUT_FORMATS: readonly string[] = ['png', 'jpeg', 'webp', 'gif'];
+
+export interface ParsedAnswer {
+  readonly images: GeneratedImage[];
+  readonly texts: string[];
+  /** One per candidate that had one. */
+  readonly finishReasons: string[];
+  readonly finishMessages: string[];
+  readonly candidateCount: number;
+  readonly blockReason?: string;
+  readonly blockReasonMessage?: string;
+  readonly usage?: Usage;
+  /** The first candidate's content exactly as it came (thoughtSignature and all), for a refinement turn. */
+  readonly modelTurn?: ApiContent;
+  /** Image parts that could not be used, described for the log and for the error when nothing else came. */
+  readonly problems: string[];
+  readonly draftsSkipped: number;
+}
+
+/** Parses the body text; a body that is not JSON becomes a malformedAnswer naming the host, with a short excerpt. */
+export function parseAnswerJson(text: string, host: string, status: number): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    const what = text.trim() === '' ? 'an empty answer' : `an answer that is not JSON ("${excerpt(text)}")`;
+    throw new ImageError(
+      'malformedAnswer',
+      `${host} sent ${what} (HTTP ${status}). Check that geminiImage.baseUrl points at a Gemini-compatible API, or try again.`,
+      { host, status, cause },
+    );
+  }
+}
+
+/** Everything the answer holds; throws malformedAnswer when it is not a generateContent answer at all. */
+export function parseAnswer(json: unknown, host: string): ParsedAnswer {
+  if (!isObject(json) || (!Array.isArray(json.candidates) && !isObject(json.promptFeedback))) {
+    throw new ImageError(
+      'malformedAnswer',
+      `${host} answered without candidates or promptFeedback, so it is not a generateContent answer. Check geminiImage.baseUrl.`,
+      { host },
+    );
+  }
+  const images: GeneratedImage[] = [];
+  const texts: string[] = [];
+  const finishReasons: string[] = [];
+  const finishMessages: string[] = [];
+  const problems: string[] = [];
+  let draftsSkipped = 0;
+  let modelTurn: ApiContent | undefined;
+  const candidates = Array.isArray(json.candidates) ? json.candidates : [];
+  for (const candidate of candidates) {
+    if (!isObject(candidate)) continue;
+    if (typeof candidate.finishReason === 'string') finishReasons.push(candidate.finishReason);
+    if (typeof candidate.finishMessage === 'string' && candidate.finishMessage !== '') finishMessages.push(candidate.finishMessage);
+    const content = candidate.content;
+    if (!isObject(content) || !Array.isArray(content.parts)) continue;
+    const parts = content.parts.filter(isObject);
+    modelTurn ??= { role: 'model', parts };
+    for (const part of parts) {
+      if (part.thought === true) {
+        draftsSkipped++;
+        continue;
+      }
+      const inline = isObject(part.inlineData) ? part.inlineData : isObject(part.inline_data) ? part.inline_data : undefined;
+      if (inline) {
+        const declared = typeof inline.mimeType === 'string' ? inline.mimeType : typeof inline.mime_type === 'string' ? inline.mime_type : '';
+        const image = readImage(inline.data, declared, problems);
+        if (image) images.push(image);
+      } else if (typeof part.text === 'string') {
+        const rest = extractDataUrls(part.text, images, problems);
+        if (rest.trim() !== '') texts.push(rest.trim());
+      }
+    }
+  }
+  const feedback = isObject(json.promptFeedback) ? json.promptFeedback : undefined;
+  return {
+    images,
+    texts,
+    finishReasons,
+    finishMessages,
+    candidateCount: candidates.length,
+    blockReason: typeof feedback?.blockReason === 'string' ? feedback.blockReason : undefined,
+    blockReasonMessage: typeof feedback?.blockReasonMessage === 'string' ? feedback.blockReasonMessage : undefined,
+    usage: readUsage(json.usageMetadata),
+    modelTurn,
+    problems,
+    draftsSkipped,
+  };
+}
+
+/**
+ * The result when at least one image came; otherwise the error that says why not
+ * (blocked prompt, refused image, text only, unreadable image data).
+ * `sent` is the conversation as sent (earlier turns and this user turn).
+ */
+export function resultFromAnswer(answer: ParsedAnswer, sent: readonly ApiContent[], host: string): ImageResult {
+  if (answer.images.length > 0) {
+    return {
+      images: answer.images,
+      texts: answer.texts,
+      finishReasons: answer.finishReasons,
+      finishMessages: answer.finishMessages,
+      usage: answer.usage,
+      conversation: answer.modelTurn ? [...sent, answer.modelTurn] : [...sent],
+      warnings: answer.problems,
+    };
+  }
+  const texts = answer.texts;
+  if (answer.blockReason) {
+    const detail = answer.blockReasonMessage ? `: ${answer.blockReasonMessage}` : '';
+    throw new ImageError(
+      'blocked',
+      `${host} blocked the prompt (${answer.blockReason}${detail}). Rephrase the prompt or change the reference images.`,
+      { host, code: answer.blockReason, texts },
+    );
+  }
+  const refusal = answer.finishReasons.find((reason) => reason !== 'STOP' && reason !== 'FINISH_REASON_UNSPECIFIED');
+  if (refusal) {
+    const message = answer.finishMessages[0];
+    throw new ImageError('imageRefused', refusalMessage(refusal, message, host, texts), { host, code: refusal, texts });
+  }
+  if (answer.problems.length > 0) {
+    throw new ImageError(
+      'malformedAnswer',
+      `${host} sent image data that could not be read (${answer.problems.join('; ')}). Try again.`,
+      { host, texts },
+    );
+  }
+  if (texts.length > 0) {
+    throw new ImageError(
+      'noImage',
+      `The model at ${host} answered with text only: "${excerpt(texts.join(' '), 300)}". Ask for an image explicitly (for example "Generate an image of…") or try again.`,
+      { host, texts },
+    );
+  }
+  const what = answer.candidateCount === 0 ? 'no candidates' : 'neither an image nor text';
+  throw new ImageError('noImage', `The model at ${host} returned ${what}. Try again, or rephrase the prompt.`, { host, texts });
+}
+
+function refusalMessage(reason: string, finishMessage: string | undefined, host: string, texts: readonly string[]): string {
+  const because = finishMessage ? `: ${finishMessage}` : '';
+  const said = texts.length > 0 ? ` It said: "${excerpt(texts.join(' '), 200)}".` : '';
+  const tag = `(${reason}${because})`;
+  switch (reason) {
+    case 'IMAGE_SAFETY':
+    case 'SAFETY':
+      return `The model at ${host} refused to make this image for safety reasons ${tag}.${said} Rephrase the prompt or change the reference images.`;
+    case 'IMAGE_PROHIBITED_CONTENT':
+    case 'PROHIBITED_CONTENT':
+    case 'BLOCKLIST':
+    case 'SPII':
+      return `The model at ${host} refused the request as prohibited content ${tag}.${said} Change the prompt or the reference images.`;
+    case 'IMAGE_RECITATION':
+    case 'RECITATION':
+      return `The model at ${host} refused because the image would copy existing material ${tag}.${said} Make the prompt more original.`;
+    case 'NO_IMAGE':
+      return `The model at ${host} made no image ${tag}.${said} Ask for an image explicitly (for example "Generate an image of…").`;
+    case 'MAX_TOKENS':
+      return `The answer from ${host} was cut off before an image ${tag}.${said} Try again or ask for less text.`;
+    case 'IMAGE_OTHER':
+    case 'OTHER':
+      return `The model at ${host} stopped without an image ${tag}.${said} Try again or rephrase the prompt.`;
+    default:
+      return `The model at ${host} stopped without an image (finishReason ${reason}${because}).${said} Try again or rephrase the prompt.`;
+  }
+}
+
+function readImage(data: unknown, declared: string, problems: string[]): GeneratedImage | undefined {
+  const label = declared || 'no mime type';
+  if (typeof data !== 'string' || data.length === 0) {
+    problems.push(`an image part (${label}) had no data`);
+    return undefined;
+  }
+  const bytes = decodeBase64(data);
+  if (!bytes) {
+    problems.push(`an image part (${label}) was not valid base64`);
+    return undefined;
+  }
+  const type = sniffImageType(bytes);
+  if (!type || !OUTPUT_FORMATS.includes(type)) {
+    problems.push(`an image part (${label}) is ${type ? `a ${type.toUpperCase()} file` : 'not a PNG, JPEG, WebP or GIF image'}`);
+    return undefined;
+  }
+  const format = type as ImageFormat;
+  return { bytes, format, mimeType: mimeTypeOf(format) };
+}
+
+/** Strict base64 (standard or URL-safe alphabet, padding optional); undefined when it is not. */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  const compact = text.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  if (compact.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return undefined;
+  const padded = compact.endsWith('=') ? compact : compact + '='.repeat((4 - (compact.length % 4)) % 4);
+  if (padded.length % 4 !== 0 || compact.length % 4 === 1) return undefined;
+  return new Uint8Array(Buffer.from(padded, 'base64'));
+}
+
+const MARKDOWN_DATA_URL = /!\[[^\]]*\]\(\s*data:image\/[\w.+-]+;base64,([A-Za-z0-9+/=_\s-]+?)\s*\)/g;
+const BARE_DATA_URL = /data:image\/[\w.+-]+;base64,([A-Za-z0-9+/=_-]+)/g;
+
+/** Some gateways put images into text as `![image](data:image/png;base64,…)`: take them out, keep the rest. */
+function extractDataUrls(text: string, images: GeneratedImage[], problems: string[]): string {
+  if (!text.includes('data:image/')) return text;
+  const take = (_match: string, data: string): string => {
+    const image = readImage(data, 'data URL in text', problems);
+    if (image) images.push(image);
+    return '';
+  };
+  return text.replace(MARKDOWN_DATA_URL, take).replace(BARE_DATA_URL, take);
+}
+
+function readUsage(value: unknown): Usage | undefined {
+  if (!isObject(value)) return undefined;
+  const usage: { -readonly [K in keyof Usage]: Usage[K] } = {};
+  for (const key of ['promptTokenCount', 'candidatesTokenCount', 'totalTokenCount', 'thoughtsTokenCount'] as const) {
+    if (typeof value[key] === 'number') usage[key] = value[key];
+  }
+  return usage;
+}
+
+/** A short single-line piece of a body for messages (HTML tags and runs of spaces removed). */
+export function excerpt(text: string, max = 160): string {
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1];
+  const plain = (title ?? text.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]*>/g, ' '))
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

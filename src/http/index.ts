@@ -1,0 +1,151 @@
+// The undici transport, bundled as dist/http.js and required on the first request so activation stays fast.
+import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { ImageError } from '../core/errors';
+import type { ProxySettings } from '../core/imageJob';
+import { describeProxy, proxyFor } from '../core/proxy';
+import type { HttpRequest, HttpResponse, Transport, TransportOptions } from '../core/transport';
+
+export interface UndiciTransportOptions {
+  readonly proxy?: ProxySettings;
+}
+
+export type ClosableTransport = Transport & { close(): Promise<void> };
+
+/**
+ * One long-lived connection pool per configuration (direct, and through the proxy when one is set), passed to each
+ * request as its dispatcher: the global dispatcher is never touched. Redirects are never followed.
+ */
+export function createUndiciTransport(options: UndiciTransportOptions): ClosableTransport {
+  const proxy = options.proxy;
+  const tls = { rejectUnauthorized: proxy?.strictSSL !== false };
+  let direct: Agent | undefined;
+  const proxied = new Map<string, ProxyAgent>();
+  let closed = false;
+
+  function dispatcherFor(url: URL): { dispatcher: Dispatcher; proxyUrl?: string } {
+    if (closed) throw new ImageError('cancelled', `The connection to ${url.host} was closed because the settings changed; try again.`, { host: url.host });
+    const proxyUrl = proxyFor(url, proxy);
+    if (!proxyUrl) {
+      direct ??= new Agent({ connect: tls });
+      return { dispatcher: direct };
+    }
+    let agent = proxied.get(proxyUrl);
+    if (!agent) {
+      agent = new ProxyAgent({
+        uri: proxyUrl,
+        ...(proxy?.authorization ? { token: proxy.authorization } : {}),
+        requestTls: tls,
+        proxyTls: tls,
+      });
+      proxied.set(proxyUrl, agent);
+    }
+    return { dispatcher: agent, proxyUrl };
+  }
+
+  return {
+    async request(httpRequest: HttpRequest, transportOptions: TransportOptions): Promise<HttpResponse> {
+      const url = new URL(httpRequest.url);
+      const { dispatcher, proxyUrl } = dispatcherFor(url);
+      const failure = (error: unknown, phase: Phase): ImageError => mapUndiciError(error, { host: url.host, proxyUrl, phase, signal: transportOptions.signal });
+      try {
+        const response = await request(url, {
+          method: httpRequest.method,
+          headers: httpRequest.headers,
+          body: httpRequest.body,
+          dispatcher,
+          signal: transportOptions.signal,
+          headersTimeout: transportOptions.headersTimeoutMs,
+          bodyTimeout: transportOptions.bodyTimeoutMs,
+        });
+        return {
+          status: response.statusCode,
+          headers: response.headers,
+          body: mapBodyErrors(response.body, (error) => failure(error, 'body')),
+        };
+      } catch (error) {
+        throw failure(error, 'connect');
+      }
+    },
+    async close(): Promise<void> {
+      closed = true;
+      const agents: Dispatcher[] = [...proxied.values(), ...(direct ? [direct] : [])];
+      proxied.clear();
+      direct = undefined;
+      await Promise.all(agents.map((agent) => agent.close()));
+    },
+  };
+}
+
+async function* mapBodyErrors(body: AsyncIterable<Uint8Array>, map: (error: unknown) => ImageError): AsyncIterable<Uint8Array> {
+  try {
+    for await (const chunk of body) yield chunk;
+  } catch (error) {
+    throw map(error);
+  }
+}
+
+type Phase = 'connect' | 'body';
+
+interface FailureContext {
+  readonly host: string;
+  readonly proxyUrl?: string;
+  readonly phase: Phase;
+  readonly signal: AbortSignal;
+}
+
+const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_|ERR_SSL_)/;
+
+/** undici's and Node's errors as the client's kinds; a timeout is never reported as a cancel. */
+export function mapUndiciError(error: unknown, context: FailureContext): ImageError {
+  if (error instanceof ImageError) return error;
+  const { host, proxyUrl, phase } = context;
+  const code = errorCode(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  const via = proxyUrl ? ` through the proxy ${describeProxy(proxyUrl)}` : '';
+  const proxyHint = proxyUrl ? ' Check http.proxy / HTTPS_PROXY and http.noProxy.' : ' Check the network and geminiImage.baseUrl.';
+  const details = { host, code, cause: error };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return new ImageError('timeout', `No answer from ${host}${via} in time. Try again, or raise geminiImage.timeoutSeconds.`, details);
+  }
+  if (code === 'UND_ERR_BODY_TIMEOUT') {
+    return new ImageError('timeout', `${host} stopped sending its answer${via}. Try again, or raise geminiImage.timeoutSeconds.`, details);
+  }
+  if (proxyUrl && /proxy/i.test(detail) && /\(\d{3}\)/.test(detail)) {
+    const status = /\((\d{3})\)/.exec(detail)?.[1];
+    const auth = status === '407' ? ' It wants credentials: set http.proxyAuthorization.' : '';
+    return new ImageError('network', `The proxy ${describeProxy(proxyUrl)} refused to connect to ${host} (${status}).${auth}${proxyHint}`, details);
+  }
+  if (context.signal.aborted || code === 'UND_ERR_ABORTED' || (error instanceof Error && error.name === 'AbortError')) {
+    return new ImageError('cancelled', `Cancelled; nothing more is sent to ${host}.`, details);
+  }
+  if (proxyUrl && phase === 'connect' && (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'UND_ERR_CONNECT_TIMEOUT')) {
+    return new ImageError('network', `Could not reach the proxy ${describeProxy(proxyUrl)} (${code}).${proxyHint}`, details);
+  }
+  if (code === 'ECONNREFUSED') return new ImageError('network', `Nothing answers at ${host} (connection refused).${proxyHint}`, details);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new ImageError('network', `Could not find the host ${host} (${code}).${proxyHint}`, details);
+  }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new ImageError('network', `Could not connect to ${host}${via} in time.${proxyHint}`, details);
+  if (code && TLS_CODES.test(code)) {
+    return new ImageError(
+      'network',
+      `The TLS certificate of ${proxyUrl ? `the proxy or ${host}` : host} was not accepted (${code}). If a company proxy re-signs traffic, ` +
+        'add its certificate to the system, or (less safe) turn off http.proxyStrictSSL.',
+      details,
+    );
+  }
+  if (phase === 'body') {
+    return new ImageError('network', `The connection to ${host}${via} closed before the answer was complete (${code ?? detail}). Try again.`, details);
+  }
+  return new ImageError('network', `The connection to ${host}${via} failed (${code ?? detail}).${proxyHint}`, details);
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const { code, errors, cause } = error as { code?: unknown; errors?: unknown; cause?: unknown };
+  if (typeof code === 'string') return code;
+  // Happy-eyeballs connects fail with an AggregateError of the per-address errors.
+  if (Array.isArray(errors) && errors.length > 0) return errorCode(errors[0]);
+  if (cause) return errorCode(cause);
+  return undefined;
+}
