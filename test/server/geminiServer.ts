@@ -1,0 +1,644 @@
+// A loopback HTTP server that answers like Gemini's generateContent endpoint, with faults on demand, for tests and demos.
+//
+// Order of checks for POST /v1beta/models/{model}:generateContent:
+//   1. a `?key=` query parameter is refused with 400 (the product must never put the token in the URL, so a
+//      request that does is refused loudly, like a proxy that forbids keys in URLs), then
+//   2. auth (Authorization: Bearer T or x-goog-api-key: T; missing or wrong -> 401), so a 401 beats any fault;
+//   3. the next queued fault, if any, takes effect whatever the body says (simpler for tests);
+//      `delay` only waits, then the request carries on normally;
+//   4. body size (over 20 MB -> 400), JSON, unknown model (404), schema and model rules (400);
+//   5. the success answer.
+import * as http from 'node:http';
+import { createHash } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import { SENTINEL_TOKEN } from '../sentinel';
+import type { Fault } from './faults';
+import { makeImage, MadeImage } from './imageFactory';
+import { findModel, imageTokens, modelResource, pixelSize, SERVER_MODELS, ServerModel } from './models';
+import { checkRequest, decodeBase64, ImageRequest, MAX_REQUEST_BYTES, RequestProblem } from './requestCheck';
+
+export interface GeminiServerOptions {
+  host?: string; // default '127.0.0.1' (only loopback allowed)
+  port?: number; // default 0 = any free port
+  tokens?: string[]; // accepted tokens; default [SENTINEL_TOKEN]
+  smallImages?: boolean; // true: images scaled down 1/16 in each dimension (fast unit tests); default false
+  latencyMs?: number; // added before every generateContent answer; default 0
+}
+
+export interface RecordedImage {
+  mimeType: string;
+  sha256: string;
+  bytes: number;
+  width: number;
+  height: number;
+  /** Set on `thought: true` draft images (the thoughtDraft fault): never to be saved. */
+  thought?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  model?: string; // for generateContent
+  headers: Record<string, string>; // lower-case names
+  body?: unknown; // parsed JSON; inline data replaced by {"bytes": n, "sha256": "<hex>"}
+  bodyBytes: number;
+  status: number; // what the server answered (0: no answer, e.g. noHeaders or reset)
+  images: RecordedImage[]; // images it returned
+}
+
+export interface GeminiServer {
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  enqueue(...faults: Fault[]): void;
+  setOptions(o: Partial<GeminiServerOptions>): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ABORTED',
+  413: 'INVALID_ARGUMENT',
+  429: 'RESOURCE_EXHAUSTED',
+  499: 'CANCELLED',
+  500: 'INTERNAL',
+  501: 'UNIMPLEMENTED',
+  502: 'UNAVAILABLE',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+const DEFAULT_MESSAGES: Record<number, string> = {
+  400: 'Request contains an invalid argument.',
+  401: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+  403: 'Method doesn\'t allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.',
+  404: 'Requested entity was not found.',
+  429: 'Resource has been exhausted (e.g. check quota).',
+  500: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+  503: 'The model is overloaded. Please try again later.',
+  504: 'Deadline expired before operation could complete.',
+};
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const GENERATE = /^\/v1beta\/models\/([^/:]+):generateContent$/;
+const MODEL_PATH = /^\/v1beta\/models\/([^/:]+)$/;
+const FAULT_KINDS = new Set([
+  'error', 'html', 'garbageJson', 'noHeaders', 'stallBody', 'cutBody', 'reset', 'blocked', 'refused', 'textOnly',
+  'twoImages', 'thoughtDraft', 'mislabelled', 'markdownDataUrl', 'snakeCase', 'delay', 'redirect', 'huge',
+]);
+
+function googleError(status: number, message?: string, details?: unknown[]): Record<string, unknown> {
+  const error: Record<string, unknown> = {
+    code: status,
+    message: message ?? DEFAULT_MESSAGES[status] ?? http.STATUS_CODES[status] ?? 'Error',
+    status: STATUS_NAMES[status] ?? (status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION'),
+  };
+  if (details && details.length > 0) error.details = details;
+  return { error };
+}
+
+/** Replaces every inline image's base64 with its length and hash so recorded bodies stay small. */
+function summariseBody(value: unknown, key?: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => summariseBody(item));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    const inline = key === 'inline_data' || key === 'inlineData';
+    for (const [name, inner] of Object.entries(value as Record<string, unknown>)) {
+      if (inline && name === 'data' && typeof inner === 'string') {
+        const bytes = decodeBase64(inner) ?? Buffer.from(inner);
+        out[name] = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+      } else {
+        out[name] = summariseBody(inner, name);
+      }
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Tracks a waiting timer so close() can cut it short. */
+interface Waiter {
+  timer: NodeJS.Timeout;
+  resolve(): void;
+}
+
+export async function startGeminiServer(options: GeminiServerOptions = {}): Promise<GeminiServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host)) throw new Error(`The Gemini test server only listens on loopback, not on ${host}`);
+  const initial: Required<Omit<GeminiServerOptions, 'host' | 'port'>> = {
+    tokens: options.tokens ?? [SENTINEL_TOKEN],
+    smallImages: options.smallImages ?? false,
+    latencyMs: options.latencyMs ?? 0,
+  };
+  let current = { ...initial };
+  const requests: RecordedRequest[] = [];
+  const faults: Fault[] = [];
+  const sockets = new Set<Socket>();
+  const waiters = new Set<Waiter>();
+  let counter = 0;
+  let closing = false;
+
+  function wait(ms: number): Promise<void> {
+    if (ms <= 0 || closing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        timer: setTimeout(() => {
+          waiters.delete(waiter);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      waiters.add(waiter);
+    });
+  }
+
+  function readBody(req: http.IncomingMessage): Promise<{ body: Buffer; bytes: number; tooBig: boolean }> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        // Over the limit: keep reading (so the client sees our answer, not a reset) but stop keeping it.
+        if (bytes <= MAX_REQUEST_BYTES) chunks.push(chunk);
+      });
+      req.on('end', () => resolve({ body: Buffer.concat(chunks), bytes, tooBig: bytes > MAX_REQUEST_BYTES }));
+      req.on('error', reject);
+    });
+  }
+
+  function send(res: http.ServerResponse, record: RecordedRequest | undefined, status: number, body: string | Buffer, headers: http.OutgoingHttpHeaders = {}): void {
+    if (record) record.status = status;
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  }
+
+  function sendJson(res: http.ServerResponse, record: RecordedRequest | undefined, status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+    send(res, record, status, JSON.stringify(value), headers);
+  }
+
+  function sendError(res: http.ServerResponse, record: RecordedRequest | undefined, status: number, message?: string, details?: unknown[], headers: http.OutgoingHttpHeaders = {}): void {
+    sendJson(res, record, status, googleError(status, message, details), headers);
+  }
+
+  function authorised(req: http.IncomingMessage): boolean {
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const apiKey = req.headers['x-goog-api-key'];
+    const offered = [bearer, typeof apiKey === 'string' ? apiKey : undefined].filter((token): token is string => token !== undefined);
+    return offered.length > 0 && offered.every((token) => current.tokens.includes(token));
+  }
+
+  // ---- success answers ------------------------------------------------------------------------------------------
+
+  interface Answer {
+    parts: Record<string, unknown>[];
+    images: RecordedImage[];
+    made: MadeImage[];
+    usage: Record<string, number>;
+  }
+
+  function imageFor(request: ImageRequest, salt: string): MadeImage {
+    const { width, height } = pixelSize(request.aspectRatio, request.imageSize);
+    const scale = current.smallImages ? 16 : 1;
+    const w = Math.max(1, Math.floor(width / scale));
+    const h = Math.max(1, Math.floor(height / scale));
+    // The prompt and references pick the picture; the request counter (mod 8, so the cache still helps) tells
+    // variants of the same prompt apart.
+    const references = request.images.map((image) => createHash('sha256').update(image.bytes).digest('hex')).join(',');
+    const seed = `${request.prompt}|${references}|${counter % 8}|${salt}`;
+    return makeImage(request.outputFormat, w, h, seed);
+  }
+
+  function signature(seed: string): string {
+    return createHash('sha256').update(`thought-signature:${seed}`).digest().toString('base64');
+  }
+
+  function imagePart(image: MadeImage, snakeCase = false, mimeType: string = image.mimeType): Record<string, unknown> {
+    const data = image.bytes.toString('base64');
+    return snakeCase ? { inline_data: { mime_type: mimeType, data } } : { inlineData: { mimeType, data } };
+  }
+
+  function recordImage(image: MadeImage, mimeType: string = image.mimeType, thought = false): RecordedImage {
+    const recorded: RecordedImage = { mimeType, sha256: image.sha256, bytes: image.bytes.length, width: image.width, height: image.height };
+    if (thought) recorded.thought = true;
+    return recorded;
+  }
+
+  function usage(model: ServerModel, request: ImageRequest, imagesOut: number, textOut: number): Record<string, number> {
+    const promptTokenCount = request.words + 258 * request.images.length + 4;
+    const candidatesTokenCount = imagesOut * imageTokens(request.imageSize) + textOut;
+    const result: Record<string, number> = { promptTokenCount, candidatesTokenCount, totalTokenCount: promptTokenCount + candidatesTokenCount };
+    if (model.thinks) {
+      result.thoughtsTokenCount = 180 + (request.words % 50);
+      result.totalTokenCount += result.thoughtsTokenCount;
+    }
+    return result;
+  }
+
+  function describePrompt(request: ImageRequest): string {
+    const short = request.prompt.trim().slice(0, 80) || 'your picture';
+    return `Here is an image for "${short}".`;
+  }
+
+  function buildAnswer(model: ServerModel, request: ImageRequest, fault: Fault | undefined): Answer {
+    counter++;
+    const seedBase = `${request.prompt}|${counter}`;
+    const parts: Record<string, unknown>[] = [];
+    const images: RecordedImage[] = [];
+    const made: MadeImage[] = [];
+    let textTokens = 0;
+    const sig = signature(seedBase);
+    const addText = (text: string, extra: Record<string, unknown> = {}): void => {
+      parts.push({ text, ...extra });
+      textTokens += text.split(/\s+/).filter(Boolean).length;
+    };
+    const addImage = (salt: string, extra: Record<string, unknown> = {}, thought = false): void => {
+      const image = imageFor(request, salt);
+      const mimeType = fault?.kind === 'mislabelled' ? 'image/jpeg' : image.mimeType;
+      parts.push({ ...imagePart(image, fault?.kind === 'snakeCase', mimeType), ...extra });
+      images.push(recordImage(image, mimeType, thought));
+      made.push(image);
+    };
+
+    if (fault?.kind === 'textOnly' || !request.wantsImage) {
+      addText(fault?.kind === 'textOnly' ? (fault.text ?? 'I can only describe it: a quiet lake at dawn, mist over the water.') : describePrompt(request), { thoughtSignature: sig });
+    } else {
+      if (fault?.kind === 'thoughtDraft') {
+        addText('**Sketching the composition**\n\nI am drafting a first layout before the final render.', { thought: true });
+        addImage('draft', { thought: true }, true);
+      }
+      if (request.wantsText) addText(describePrompt(request), { thoughtSignature: sig });
+      if (fault?.kind === 'markdownDataUrl') {
+        const image = imageFor(request, 'final');
+        addText(`Here is your image:\n\n![image](data:${image.mimeType};base64,${image.bytes.toString('base64')})`);
+        images.push(recordImage(image));
+        made.push(image);
+      } else {
+        addImage('final', { thoughtSignature: sig });
+        if (fault?.kind === 'twoImages') addImage('second', { thoughtSignature: signature(`${seedBase}|2`) });
+      }
+    }
+    const imagesOut = images.filter((image) => !image.thought).length;
+    return { parts, images, made, usage: usage(model, request, imagesOut, textTokens) };
+  }
+
+  function answerBody(model: ServerModel, answer: Answer, extraParts: Record<string, unknown>[] = []): Record<string, unknown> {
+    return {
+      candidates: [{ content: { role: 'model', parts: [...answer.parts, ...extraParts] }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: answer.usage,
+      modelVersion: model.id,
+      responseId: createHash('sha256').update(`response:${counter}`).digest('base64url').slice(0, 22),
+    };
+  }
+
+  // ---- faults that replace the answer -----------------------------------------------------------------------------
+
+  /** Answers for faults that need no valid request; returns true when the fault has answered. */
+  function answerFault(fault: Fault, res: http.ServerResponse, req: http.IncomingMessage, record: RecordedRequest, modelId: string): boolean {
+    switch (fault.kind) {
+      case 'error': {
+        const details: unknown[] = [];
+        const headers: http.OutgoingHttpHeaders = {};
+        if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
+        if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
+        if (fault.quotaId !== undefined) {
+          details.push({
+            '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+            violations: [
+              {
+                quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+                quotaId: fault.quotaId,
+                quotaDimensions: { location: 'global', model: modelId },
+                quotaValue: '10',
+              },
+            ],
+          });
+          details.push({ '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] });
+        }
+        if (fault.retryDelay !== undefined) details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: fault.retryDelay });
+        sendError(res, record, fault.status, fault.message, details, headers);
+        return true;
+      }
+      case 'html': {
+        const reason = http.STATUS_CODES[fault.status] ?? 'Error';
+        const page = `<html>\r\n<head><title>${fault.status} ${reason}</title></head>\r\n<body>\r\n<center><h1>${fault.status} ${reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+        send(res, record, fault.status, page, { 'content-type': 'text/html' });
+        return true;
+      }
+      case 'garbageJson':
+        send(res, record, 200, '{"candidates":[{"content": <upstream timed out> not json at all');
+        return true;
+      case 'noHeaders':
+        record.status = 0;
+        return true; // the socket stays open until the client gives up or close() destroys it
+      case 'reset':
+        record.status = 0;
+        req.socket.resetAndDestroy();
+        return true;
+      case 'blocked':
+        sendJson(res, record, 200, {
+          promptFeedback: {
+            blockReason: fault.reason ?? 'PROHIBITED_CONTENT',
+            blockReasonMessage: fault.message ?? 'The prompt was blocked because it may contain prohibited content.',
+            safetyRatings: [],
+          },
+          usageMetadata: { promptTokenCount: 12, totalTokenCount: 12 },
+          modelVersion: modelId,
+        });
+        return true;
+      case 'refused':
+        // Real refusals come without content: only the reason and its message.
+        sendJson(res, record, 200, {
+          candidates: [{ finishReason: fault.reason, finishMessage: fault.message ?? `Unable to show the generated image (${fault.reason}).`, index: 0 }],
+          usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 0, totalTokenCount: 12 },
+          modelVersion: modelId,
+        });
+        return true;
+      case 'redirect':
+        send(res, record, fault.status, JSON.stringify({ moved: fault.location }), { location: fault.location });
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Sends a success body in pieces: `stallBody` stops after some bytes, `cutBody` closes mid-image. */
+  function sendPartial(res: http.ServerResponse, record: RecordedRequest, body: string, fault: Fault): void {
+    record.status = 200;
+    const bytes = Buffer.from(body);
+    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': bytes.length });
+    if (fault.kind === 'stallBody') {
+      res.write(bytes.subarray(0, Math.min(bytes.length - 1, fault.afterBytes ?? 64)));
+      return; // stalls until the client gives up or close() destroys the socket
+    }
+    const dataAt = body.indexOf('"data":"');
+    const cutAt = dataAt >= 0 ? dataAt + 8 + Math.floor((body.length - dataAt - 8) / 3) : Math.floor(body.length / 2);
+    res.write(bytes.subarray(0, cutAt), () => res.socket?.destroy());
+  }
+
+  /** Streams a success answer padded by a leading text part to at least `size` bytes, without building it whole. */
+  async function sendHuge(res: http.ServerResponse, record: RecordedRequest, model: ServerModel, answer: Answer, size: number): Promise<void> {
+    const marker = '__PADDING__';
+    const template = JSON.stringify(answerBody(model, answer, [{ text: marker }]));
+    const [head, tail] = template.split(`"${marker}"`);
+    const padding = Math.max(0, size - Buffer.byteLength(head) - Buffer.byteLength(tail) - 2);
+    record.status = 200;
+    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(head) + padding + 2 + Buffer.byteLength(tail) });
+    const write = (chunk: string | Buffer): Promise<void> =>
+      new Promise((resolve) => {
+        if (res.destroyed || res.write(chunk)) resolve();
+        else {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        }
+      });
+    await write(`${head}"`);
+    const block = Buffer.alloc(1 << 20, 'x');
+    for (let left = padding; left > 0 && !res.destroyed; left -= block.length) {
+      await write(left >= block.length ? block : block.subarray(0, left));
+    }
+    if (!res.destroyed) res.end(`"${tail}`);
+  }
+
+  // ---- routes -----------------------------------------------------------------------------------------------------
+
+  async function handleGenerate(req: http.IncomingMessage, res: http.ServerResponse, url: URL, modelId: string): Promise<void> {
+    const record: RecordedRequest = {
+      method: req.method ?? 'POST',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      model: modelId,
+      headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')])),
+      bodyBytes: 0,
+      status: 0,
+      images: [],
+    };
+    requests.push(record);
+    const { body, bytes, tooBig } = await readBody(req);
+    record.bodyBytes = bytes;
+    let parsed: unknown;
+    let parseError: string | undefined;
+    if (!tooBig) {
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+        record.body = summariseBody(parsed);
+      } catch (error) {
+        parseError = error instanceof Error ? error.message : String(error);
+      }
+    }
+
+    if (url.searchParams.has('key')) {
+      sendError(res, record, 400, 'API keys are not accepted in the URL by this server: send Authorization: Bearer or x-goog-api-key.');
+      return;
+    }
+    if (!authorised(req)) {
+      const missing = req.headers.authorization === undefined && req.headers['x-goog-api-key'] === undefined;
+      sendError(res, record, 401, missing ? undefined : 'API key not valid. Please pass a valid API key.');
+      return;
+    }
+
+    const fault = faults.shift();
+    await wait(current.latencyMs);
+    if (closing) return;
+    if (fault && answerFault(fault, res, req, record, modelId)) return;
+    if (fault?.kind === 'delay') await wait(fault.ms);
+    if (closing) return;
+
+    if (tooBig) {
+      sendError(res, record, 400, `Request payload size exceeds the limit: ${MAX_REQUEST_BYTES} bytes.`);
+      return;
+    }
+    if (parseError !== undefined) {
+      sendError(res, record, 400, `Invalid JSON payload received. ${parseError}`);
+      return;
+    }
+    const model = findModel(modelId);
+    if (!model || !model.methods.includes('generateContent')) {
+      sendError(res, record, 404, `models/${modelId} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`);
+      return;
+    }
+    let request: ImageRequest;
+    try {
+      request = checkRequest(parsed, model);
+    } catch (error) {
+      if (error instanceof RequestProblem) {
+        sendError(res, record, error.status, error.message);
+        return;
+      }
+      throw error;
+    }
+
+    const answer = buildAnswer(model, request, fault);
+    if (fault?.kind === 'huge') {
+      record.images = answer.images;
+      await sendHuge(res, record, model, answer, fault.bytes);
+      return;
+    }
+    const text = JSON.stringify(answerBody(model, answer));
+    if (fault?.kind === 'stallBody' || fault?.kind === 'cutBody') {
+      sendPartial(res, record, text, fault);
+      return;
+    }
+    record.images = answer.images;
+    send(res, record, 200, text);
+  }
+
+  function handleModels(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')])),
+      bodyBytes: 0,
+      status: 0,
+      images: [],
+    };
+    requests.push(record);
+    req.resume();
+    if (url.searchParams.has('key')) {
+      sendError(res, record, 400, 'API keys are not accepted in the URL by this server: send Authorization: Bearer or x-goog-api-key.');
+      return;
+    }
+    if (!authorised(req)) {
+      sendError(res, record, 401);
+      return;
+    }
+    const single = MODEL_PATH.exec(url.pathname);
+    if (single) {
+      const model = findModel(decodeURIComponent(single[1]));
+      if (model) sendJson(res, record, 200, modelResource(model));
+      else sendError(res, record, 404, `models/${single[1]} is not found for API version v1beta.`);
+      return;
+    }
+    const pageSize = Math.min(1000, Math.max(1, Number(url.searchParams.get('pageSize') ?? '3') || 3));
+    const token = url.searchParams.get('pageToken');
+    let start = 0;
+    if (token) {
+      const decoded = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+      if (!decoded) {
+        sendError(res, record, 400, 'Invalid page token.');
+        return;
+      }
+      start = Number(decoded[1]);
+    }
+    const page = SERVER_MODELS.slice(start, start + pageSize);
+    const body: Record<string, unknown> = { models: page.map(modelResource) };
+    if (start + pageSize < SERVER_MODELS.length) body.nextPageToken = Buffer.from(`offset:${start + pageSize}`).toString('base64url');
+    sendJson(res, record, 200, body);
+  }
+
+  async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const route = `${req.method} ${url.pathname}`;
+    const { body } = await readBody(req);
+    const json = (): unknown => JSON.parse(body.toString('utf8') || 'null');
+    try {
+      switch (route) {
+        case 'GET /__admin/health':
+          sendJson(res, undefined, 200, { ok: true });
+          return;
+        case 'GET /__admin/requests':
+          sendJson(res, undefined, 200, requests);
+          return;
+        case 'POST /__admin/reset':
+          server.reset();
+          sendJson(res, undefined, 200, { ok: true });
+          return;
+        case 'POST /__admin/faults': {
+          const list = json();
+          if (!Array.isArray(list) || !list.every((item) => typeof item === 'object' && item !== null && FAULT_KINDS.has((item as Fault).kind))) {
+            sendJson(res, undefined, 400, { ok: false, error: 'expected a JSON array of faults with known kinds' });
+            return;
+          }
+          server.enqueue(...(list as Fault[]));
+          sendJson(res, undefined, 200, { ok: true, queued: faults.length });
+          return;
+        }
+        case 'POST /__admin/options': {
+          const partial = json();
+          if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) {
+            sendJson(res, undefined, 400, { ok: false, error: 'expected a JSON object of options' });
+            return;
+          }
+          server.setOptions(partial as Partial<GeminiServerOptions>);
+          sendJson(res, undefined, 200, { ok: true });
+          return;
+        }
+        default:
+          sendError(res, undefined, 404, `No admin route ${route}.`);
+      }
+    } catch (error) {
+      sendJson(res, undefined, 400, { ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/__admin/')) return handleAdmin(req, res, url);
+    const generate = GENERATE.exec(url.pathname);
+    if (generate && req.method === 'POST') return handleGenerate(req, res, url, decodeURIComponent(generate[1]));
+    if (req.method === 'GET' && (url.pathname === '/v1beta/models' || MODEL_PATH.test(url.pathname))) return handleModels(req, res, url);
+    req.resume();
+    sendError(res, undefined, 404, `The requested URL ${url.pathname} was not found on this server.`);
+  }
+
+  const httpServer = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent && !res.destroyed) sendError(res, undefined, 500, `Test server failure: ${error instanceof Error ? error.message : String(error)}`);
+      else res.destroy();
+    });
+  });
+  httpServer.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  // Large 4K answers and slow clients: never time out on our side.
+  httpServer.requestTimeout = 0;
+  httpServer.headersTimeout = 0;
+  httpServer.keepAliveTimeout = 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? 0, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const address = httpServer.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  const server: GeminiServer = {
+    url: `http://${urlHost}:${address.port}`,
+    requests,
+    enqueue(...more: Fault[]): void {
+      faults.push(...more);
+    },
+    setOptions(partial: Partial<GeminiServerOptions>): void {
+      if (partial.tokens !== undefined) current.tokens = [...partial.tokens];
+      if (partial.smallImages !== undefined) current.smallImages = partial.smallImages;
+      if (partial.latencyMs !== undefined) current.latencyMs = partial.latencyMs;
+    },
+    reset(): void {
+      requests.length = 0;
+      faults.length = 0;
+      current = { ...initial, tokens: [...initial.tokens] };
+      counter = 0;
+    },
+    async close(): Promise<void> {
+      closing = true;
+      for (const waiter of waiters) {
+        clearTimeout(waiter.timer);
+        waiter.resolve();
+      }
+      waiters.clear();
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      httpServer.closeAllConnections();
+      await closed;
+    },
+  };
+  return server;
+}
