@@ -1,0 +1,34 @@
+// What a UI test file is: a suite of named steps that share one workbench page, run in order by test/runner/ui.ts.
+import type { Page } from 'playwright-core';
+import type { GeminiServer } from '../server/geminiServer';
+
+export interface UiContext {
+  /** The workbench, already showing the fixture workspace with the extension loaded; a fresh browser per suite. */
+  readonly page: Page;
+  /** The local Gemini server the workspace's geminiImage.baseUrl points at (in-process: enqueue faults, read requests). */
+  readonly gemini: GeminiServer;
+  /** Absolute path of this run's workspace folder (a copy of test/fixtures/workspace). */
+  readonly workspace: string;
+  /** Saves test-results/screenshots/<suite>-<NN>-<name>.png. */
+  screenshot(name: string): Promise<void>;
+}
+
+export interface UiTest {
+  readonly name: string;
+  readonly timeoutMs?: number;
+  run(ui: UiContext): Promise<void>;
+}
+
+export interface UiSuite {
+  readonly name: string;
+  readonly tests: readonly UiTest[];
+}
+
+/** Steps run in order on one page; after a failed step the rest of the suite is skipped (they build on it). */
+export function uiSuite(name: string, tests: readonly UiTest[]): UiSuite {
+  return { name, tests };
+}
+
+export function step(name: string, run: (ui: UiContext) => Promise<void>, timeoutMs?: number): UiTest {
+  return timeoutMs === undefined ? { name, run } : { name, run, timeoutMs };
+}
