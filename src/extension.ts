@@ -1,10 +1,17 @@
 // Wires the extension together: the log first, then each service, each disposed with the extension.
 import * as vscode from 'vscode';
 import { clearToken } from './commands/clearToken';
+import { editImage } from './commands/editImage';
+import { generate } from './commands/generate';
 import { CommandIds } from './commands/ids';
+import { refine } from './commands/refine';
 import { setToken, type SetTokenArgs } from './commands/setToken';
+import { ImageGenerator } from './generation';
+import { ImageClientProvider } from './imageClientProvider';
+import { ImageWriter } from './imageWriter';
 import { Log } from './log';
-import { PANEL_VIEW_ID, PanelProvider } from './panel/panelProvider';
+import { PANEL_VIEW_ID } from './panel/panelProvider';
+import { registerPanel } from './panel/registerPanel';
 import { readSettings } from './settings';
 import { TokenStore } from './tokenStore';
 
@@ -19,14 +26,22 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   context.subscriptions.push(log);
   const tokens = new TokenStore(context.secrets, log);
   context.subscriptions.push(tokens);
-  const panel = new PanelProvider(context.extensionUri, tokens, log);
-  context.subscriptions.push(panel);
-  context.subscriptions.push(vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel));
-  context.subscriptions.push(
-    vscode.commands.registerCommand(CommandIds.setToken, (args?: SetTokenArgs) => setToken(tokens, log, args)),
-  );
-  context.subscriptions.push(vscode.commands.registerCommand(CommandIds.clearToken, () => clearToken(tokens, log)));
-  context.subscriptions.push(vscode.commands.registerCommand(CommandIds.showLog, () => log.show()));
+  const clients = new ImageClientProvider(log);
+  context.subscriptions.push(clients);
+  const generator = new ImageGenerator(tokens, clients, new ImageWriter(), log);
+  const generation = { generator, log };
+  registerPanel(context, { tokens, generator, log });
+
+  const register = (id: string, handler: (...args: never[]) => unknown): void => {
+    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
+  };
+  register(CommandIds.generate, (args?: unknown) => generate(generation, args));
+  register(CommandIds.editImage, (first?: unknown, selection?: unknown) => editImage(generation, first, selection));
+  register(CommandIds.refine, (target?: unknown) => refine(generation, target));
+  register(CommandIds.openPanel, () => vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`));
+  register(CommandIds.setToken, (args?: SetTokenArgs) => setToken(tokens, log, args));
+  register(CommandIds.clearToken, () => clearToken(tokens, log));
+  register(CommandIds.showLog, () => log.show());
   return { hasToken: () => tokens.has(readSettings().baseUrl) };
 }
 

@@ -1,24 +1,76 @@
 // Reads the geminiImage.* settings into an immutable, typed snapshot.
 import * as vscode from 'vscode';
-import type { AuthHeaderMode } from './core/imageJob';
+import type { AuthHeaderMode, OutputFormat } from './core/imageJob';
 
 export const SECTION = 'geminiImage';
 export const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
+export const DEFAULT_MODEL = 'gemini-2.5-flash-image';
+export const DEFAULT_OUTPUT_FOLDER = 'generated-images';
 
 export interface Settings {
   readonly baseUrl: string;
   readonly authHeader: AuthHeaderMode;
+  readonly model: string;
+  /** undefined = auto (not sent). */
+  readonly aspectRatio?: string;
+  readonly imageSize?: string;
+  readonly outputFormat?: OutputFormat;
+  readonly outputFolder: string;
+  readonly variants: number;
+  readonly timeoutSeconds: number;
+  readonly maxRetries: number;
+  readonly includeText: boolean;
+  readonly openAfterSave: boolean;
+}
+
+/** VS Code's own proxy settings, as the HTTP layer needs them. */
+export interface HttpSettings {
+  readonly proxy: string;
+  readonly noProxy: readonly string[];
+  readonly proxyStrictSSL: boolean;
+  readonly proxyAuthorization?: string;
 }
 
 const AUTH_HEADER_MODES: readonly AuthHeaderMode[] = ['auto', 'bearer', 'x-goog-api-key'];
 
 export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const baseUrl = config.get<string>('baseUrl', DEFAULT_BASE_URL).trim() || DEFAULT_BASE_URL;
-  const authHeader = config.get<string>('authHeader', 'auto');
+  const text = (key: string, fallback: string): string => {
+    const value = config.get<unknown>(key);
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
+  };
+  const optional = (key: string): string | undefined => {
+    const value = text(key, 'auto');
+    return value === 'auto' ? undefined : value;
+  };
+  const authHeader = text('authHeader', 'auto') as AuthHeaderMode;
+  const outputFormat = optional('outputFormat');
   return Object.freeze({
-    baseUrl,
-    authHeader: AUTH_HEADER_MODES.includes(authHeader as AuthHeaderMode) ? (authHeader as AuthHeaderMode) : 'auto',
+    baseUrl: text('baseUrl', DEFAULT_BASE_URL),
+    authHeader: AUTH_HEADER_MODES.includes(authHeader) ? authHeader : 'auto',
+    model: text('model', DEFAULT_MODEL),
+    aspectRatio: optional('aspectRatio'),
+    imageSize: optional('imageSize'),
+    outputFormat: outputFormat === 'png' || outputFormat === 'jpeg' ? outputFormat : undefined,
+    outputFolder: text('outputFolder', DEFAULT_OUTPUT_FOLDER),
+    variants: clampInteger(config.get<unknown>('variants'), 1, 8, 1),
+    timeoutSeconds: clampInteger(config.get<unknown>('timeoutSeconds'), 1, 3600, 600),
+    maxRetries: clampInteger(config.get<unknown>('maxRetries'), 0, 10, 3),
+    includeText: config.get<unknown>('includeText') !== false,
+    openAfterSave: config.get<unknown>('openAfterSave') !== false,
+  });
+}
+
+export function readHttpSettings(): HttpSettings {
+  const config = vscode.workspace.getConfiguration('http');
+  const proxy = config.get<unknown>('proxy');
+  const noProxy = config.get<unknown>('noProxy');
+  const authorization = config.get<unknown>('proxyAuthorization');
+  return Object.freeze({
+    proxy: typeof proxy === 'string' ? proxy.trim() : '',
+    noProxy: Array.isArray(noProxy) ? noProxy.filter((entry): entry is string => typeof entry === 'string') : [],
+    proxyStrictSSL: config.get<unknown>('proxyStrictSSL') !== false,
+    proxyAuthorization: typeof authorization === 'string' && authorization !== '' ? authorization : undefined,
   });
 }
 
@@ -28,4 +80,9 @@ export function isProviderChosen(): boolean {
   return [inspected?.globalValue, inspected?.workspaceValue, inspected?.workspaceFolderValue].some(
     (value) => typeof value === 'string' && value.trim() !== '',
   );
+}
+
+function clampInteger(value: unknown, min: number, max: number, fallback: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return fallback;
+  return Math.min(max, Math.max(min, Math.round(value)));
 }

@@ -1,5 +1,10 @@
 // Every command id the extension contributes, in one typed table that mirrors package.json.
 export const CommandIds = {
+  generate: 'geminiImage.generate',
+  editImage: 'geminiImage.editImage',
+  addReference: 'geminiImage.addReference',
+  refine: 'geminiImage.refine',
+  openPanel: 'geminiImage.openPanel',
   setToken: 'geminiImage.setToken',
   clearToken: 'geminiImage.clearToken',
   showLog: 'geminiImage.showLog',

@@ -79,8 +79,10 @@ export function redactSecret(text: string, secret: string | undefined): string {
   return result;
 }
 
+/** Also recognises errors thrown by the lazily loaded HTTP chunk, which has its own copy of this class. */
 export function isImageError(value: unknown): value is ImageError {
-  return value instanceof ImageError;
+  if (value instanceof ImageError) return true;
+  return value instanceof Error && value.name === 'ImageError' && typeof (value as { kind?: unknown }).kind === 'string';
 }
 
 /** "1.5 s", "2 min 5 s", "3 h 20 min": a wait as people read it. */

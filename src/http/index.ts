@@ -1,6 +1,6 @@
 // The undici transport, bundled as dist/http.js and required on the first request so activation stays fast.
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
-import { ImageError } from '../core/errors';
+import { ImageError, isImageError } from '../core/errors';
 import type { ProxySettings } from '../core/imageJob';
 import { describeProxy, proxyFor } from '../core/proxy';
 import type { HttpRequest, HttpResponse, Transport, TransportOptions } from '../core/transport';
@@ -97,7 +97,7 @@ const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CE
 
 /** undici's and Node's errors as the client's kinds; a timeout is never reported as a cancel. */
 export function mapUndiciError(error: unknown, context: FailureContext): ImageError {
-  if (error instanceof ImageError) return error;
+  if (isImageError(error)) return error;
   const { host, proxyUrl, phase } = context;
   const code = errorCode(error);
   const detail = error instanceof Error ? error.message : String(error);

@@ -1,0 +1,234 @@
+// Runs one generation (N variants in parallel), saving every image the moment its answer arrives.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ImageError, isImageError } from './core/errors';
+import { slugFromPrompt } from './core/fileName';
+import type { ApiContent, ImageJob, ProviderSettings, ReferenceImage, Usage } from './core/imageJob';
+import { hostOf } from './core/origin';
+import { parseOutputFolder } from './core/outputFolder';
+import type { Recipe } from './core/recipe';
+import { mimeTypeOf, sniffImageType } from './core/sniff';
+import type { ImageClientProvider } from './imageClientProvider';
+import type { ImageWriter } from './imageWriter';
+import type { Log } from './log';
+import type { Settings } from './settings';
+import type { TokenStore } from './tokenStore';
+
+const MAX_PARALLEL_REQUESTS = 4;
+const REMEMBERED_CONVERSATIONS = 16;
+
+/** Options a single run may change without touching the settings. */
+export interface RunOptions {
+  readonly model?: string;
+  readonly aspectRatio?: string;
+  readonly imageSize?: string;
+  readonly outputFormat?: 'png' | 'jpeg';
+  readonly variants?: number;
+  /** Overrides the outputFolder setting (same rules: inside the workspace only). */
+  readonly outputFolder?: string;
+}
+
+/** The options a run uses: its own choices (an explicit undefined means "auto") over the settings. */
+export function effectiveOptions(settings: Settings, options: RunOptions): Omit<RunOptions, 'outputFolder'> & { model: string; variants: number } {
+  return {
+    model: options.model ?? settings.model,
+    aspectRatio: 'aspectRatio' in options ? options.aspectRatio : settings.aspectRatio,
+    imageSize: 'imageSize' in options ? options.imageSize : settings.imageSize,
+    outputFormat: 'outputFormat' in options ? options.outputFormat : settings.outputFormat,
+    variants: options.variants ?? settings.variants,
+  };
+}
+
+export interface GenerationRequest {
+  readonly prompt: string;
+  readonly references: readonly vscode.Uri[];
+  readonly options: RunOptions;
+  /** The image being refined, whose conversation is continued. */
+  readonly refine?: vscode.Uri;
+  /** Where to save when no workspace folder is open (asked by the command). */
+  readonly fallbackFolder?: vscode.Uri;
+}
+
+export interface GenerationOutcome {
+  readonly files: readonly vscode.Uri[];
+  readonly texts: readonly string[];
+  readonly finishReasons: readonly string[];
+  readonly usage?: Usage;
+  /** One message per variant that failed while others succeeded. */
+  readonly failures: readonly string[];
+}
+
+export class ImageGenerator {
+  /** The conversation behind each recent result, for true multi-turn refinement. */
+  private readonly conversations = new Map<string, readonly ApiContent[]>();
+
+  constructor(
+    private readonly tokens: TokenStore,
+    private readonly clients: ImageClientProvider,
+    private readonly writer: ImageWriter,
+    private readonly log: Log,
+  ) {}
+
+  hasConversation(uri: vscode.Uri): boolean {
+    return this.conversations.has(uri.toString());
+  }
+
+  async run(
+    settings: Settings,
+    request: GenerationRequest,
+    cancellation: vscode.CancellationToken,
+    onSaved: (file: vscode.Uri) => void = () => undefined,
+  ): Promise<GenerationOutcome> {
+    const token = await this.tokens.get(settings.baseUrl);
+    const host = hostOf(settings.baseUrl);
+    if (!token) {
+      throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Token…" first.`, { host });
+    }
+    const history = request.refine ? this.conversations.get(request.refine.toString()) : undefined;
+    const references = await readReferences(request.refine && !history ? [request.refine, ...request.references] : request.references);
+    const chosen = effectiveOptions(settings, request.options);
+    const job: ImageJob = {
+      prompt: request.prompt,
+      references,
+      model: chosen.model,
+      aspectRatio: chosen.aspectRatio,
+      imageSize: chosen.imageSize,
+      outputFormat: chosen.outputFormat,
+      includeText: settings.includeText,
+      history,
+    };
+    const provider: ProviderSettings = {
+      baseUrl: settings.baseUrl,
+      authHeader: settings.authHeader,
+      timeoutSeconds: settings.timeoutSeconds,
+      maxRetries: settings.maxRetries,
+    };
+    const folder = await this.outputFolder(settings, request);
+    const variants = Math.min(8, Math.max(1, Math.round(chosen.variants)));
+    const client = this.clients.get();
+    const abort = new AbortController();
+    const subscription = cancellation.onCancellationRequested(() => abort.abort());
+
+    const files: vscode.Uri[] = [];
+    const texts: string[] = [];
+    const finishReasons: string[] = [];
+    const usages: Usage[] = [];
+    const errors: unknown[] = [];
+    const slug = slugFromPrompt(request.prompt);
+    const runVariant = async (): Promise<void> => {
+      try {
+        const result = await client.generate(job, provider, token, abort.signal);
+        const recipe: Recipe = {
+          version: 1,
+          prompt: job.prompt,
+          model: job.model,
+          aspectRatio: job.aspectRatio,
+          imageSize: job.imageSize,
+          outputFormat: job.outputFormat,
+          references: references.map((reference) => reference.name),
+          usage: result.usage,
+          createdAt: new Date().toISOString(),
+          refinedFrom: request.refine ? vscode.workspace.asRelativePath(request.refine) : undefined,
+        };
+        for (const image of result.images) {
+          const file = await this.writer.save(folder, slug, image, recipe);
+          this.remember(file, result.conversation);
+          files.push(file);
+          this.log.info(`Saved ${file.fsPath} (${image.bytes.length} bytes, ${image.format})`);
+          onSaved(file);
+        }
+        texts.push(...result.texts);
+        finishReasons.push(...result.finishReasons);
+        if (result.usage) usages.push(result.usage);
+        if (result.images.length === 0) {
+          throw new ImageError('noImage', `The model at ${host} answered without an image.`, { host, texts: result.texts });
+        }
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    try {
+      await runBounded(variants, MAX_PARALLEL_REQUESTS, runVariant);
+    } finally {
+      subscription.dispose();
+    }
+    if (files.length === 0) throw firstMeaningfulError(errors);
+    return {
+      files,
+      texts,
+      finishReasons,
+      usage: sumUsage(usages),
+      failures: errors.map((error) => messageOf(error)),
+    };
+  }
+
+  private async outputFolder(settings: Settings, request: GenerationRequest): Promise<vscode.Uri> {
+    const source = request.refine ?? request.references[0];
+    const sourceFolder = source ? vscode.workspace.getWorkspaceFolder(source) : undefined;
+    const workspaceFolder = sourceFolder ?? vscode.workspace.workspaceFolders?.[0];
+    if (!workspaceFolder) {
+      if (request.fallbackFolder) return request.fallbackFolder;
+      throw new Error('Open a folder (or choose where to save) before generating images.');
+    }
+    const parsed = parseOutputFolder(request.options.outputFolder ?? settings.outputFolder, sourceFolder !== undefined);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const base = parsed.base === 'source' && source ? vscode.Uri.joinPath(source, '..') : workspaceFolder.uri;
+    return parsed.segments.length > 0 ? vscode.Uri.joinPath(base, ...parsed.segments) : base;
+  }
+
+  private remember(file: vscode.Uri, conversation: readonly ApiContent[]): void {
+    this.conversations.set(file.toString(), conversation);
+    while (this.conversations.size > REMEMBERED_CONVERSATIONS) {
+      const oldest = this.conversations.keys().next().value;
+      if (oldest === undefined) break;
+      this.conversations.delete(oldest);
+    }
+  }
+}
+
+/** Reads reference images and detects their type from the bytes (the extension may lie). */
+export async function readReferences(uris: readonly vscode.Uri[]): Promise<ReferenceImage[]> {
+  return Promise.all(
+    uris.map(async (uri) => {
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      const name = path.posix.basename(uri.path);
+      const type = sniffImageType(bytes);
+      // Unknown or unsupported types are passed on as such: validation names the file and the accepted types.
+      return { name, bytes, mimeType: type ? mimeTypeOf(type) : 'application/octet-stream' };
+    }),
+  );
+}
+
+async function runBounded(count: number, limit: number, task: () => Promise<void>): Promise<void> {
+  let started = 0;
+  const worker = async (): Promise<void> => {
+    while (started < count) {
+      started++;
+      await task();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(count, limit) }, worker));
+}
+
+function firstMeaningfulError(errors: readonly unknown[]): unknown {
+  // A cancellation explains itself; otherwise the first real failure says the most.
+  return errors.find((error) => !(isImageError(error) && error.kind === 'cancelled')) ?? errors[0] ?? new Error('No image was made.');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sumUsage(usages: readonly Usage[]): Usage | undefined {
+  if (usages.length === 0) return undefined;
+  const sum = (key: keyof Usage): number | undefined => {
+    const values = usages.map((usage) => usage[key]).filter((value): value is number => typeof value === 'number');
+    return values.length > 0 ? values.reduce((a, b) => a + b, 0) : undefined;
+  };
+  return {
+    promptTokenCount: sum('promptTokenCount'),
+    candidatesTokenCount: sum('candidatesTokenCount'),
+    totalTokenCount: sum('totalTokenCount'),
+    thoughtsTokenCount: sum('thoughtsTokenCount'),
+  };
+}
