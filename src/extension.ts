@@ -1,5 +1,6 @@
 // Wires the extension together: the log first, then each service, each disposed with the extension.
 import * as vscode from 'vscode';
+import { createApi, type GeminiImageApi } from './api';
 import { clearToken } from './commands/clearToken';
 import { editImage } from './commands/editImage';
 import { generate } from './commands/generate';
@@ -12,14 +13,9 @@ import { ImageWriter } from './imageWriter';
 import { Log } from './log';
 import { PANEL_VIEW_ID } from './panel/panelProvider';
 import { registerPanel } from './panel/registerPanel';
-import { readSettings } from './settings';
 import { TokenStore } from './tokenStore';
 
-/** What other extensions and our tests can ask of us. Never exposes a token. */
-export interface GeminiImageApi {
-  /** Whether a token is stored for the currently configured base URL. */
-  hasToken(): Promise<boolean>;
-}
+export type { GeminiImageApi };
 
 export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   const log = new Log();
@@ -42,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   register(CommandIds.setToken, (args?: SetTokenArgs) => setToken(tokens, log, args));
   register(CommandIds.clearToken, () => clearToken(tokens, log));
   register(CommandIds.showLog, () => log.show());
-  return { hasToken: () => tokens.has(readSettings().baseUrl) };
+  return createApi(tokens, generator);
 }
 
 export function deactivate(): void {

@@ -28,9 +28,11 @@ export class ImageWriter {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const target = vscode.Uri.joinPath(folder, candidateName(slug, extension, attempt));
       const key = target.toString();
-      if (this.claimed.has(key) || (await exists(target))) continue;
+      // Claim the name before the first await, so a variant finishing at the same moment skips it.
+      if (this.claimed.has(key)) continue;
       this.claimed.add(key);
       try {
+        if (await exists(target)) continue;
         await vscode.workspace.fs.rename(temporary, target, { overwrite: false });
         return target;
       } catch (error) {

@@ -57,6 +57,42 @@ export function readRecipe(image: Uint8Array): Recipe | undefined {
   }
 }
 
+/** The image as it arrived, without the recipe we inserted (for comparing with the provider's bytes). */
+export function removeRecipe(image: Uint8Array): Uint8Array {
+  const span = isPng(image) ? pngRecipeSpan(image) : isJpeg(image) ? jpegRecipeSpan(image) : undefined;
+  if (!span) return image;
+  const result = new Uint8Array(image.length - (span.end - span.start));
+  result.set(image.subarray(0, span.start), 0);
+  result.set(image.subarray(span.end), span.start);
+  return result;
+}
+
+function pngRecipeSpan(image: Uint8Array): { start: number; end: number } | undefined {
+  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  for (let offset = 8; offset + 12 <= image.length; ) {
+    const length = view.getUint32(offset);
+    const type = ascii(image, offset + 4, 4);
+    const end = offset + 12 + length;
+    if (end > image.length || type === 'IDAT' || type === 'IEND') return undefined;
+    if (type === 'iTXt' && parseITxt(image.subarray(offset + 8, offset + 8 + length)) !== undefined) return { start: offset, end };
+    offset = end;
+  }
+  return undefined;
+}
+
+function jpegRecipeSpan(image: Uint8Array): { start: number; end: number } | undefined {
+  for (let offset = 2; offset + 4 <= image.length && image[offset] === 0xff; ) {
+    const marker = image[offset + 1];
+    if (marker === 0xda || marker === 0xd9) return undefined;
+    const end = offset + 2 + ((image[offset + 2] << 8) | image[offset + 3]);
+    if (marker === 0xfe && new TextDecoder().decode(image.subarray(offset + 4, Math.min(end, offset + 4 + JPEG_PREFIX.length))) === JPEG_PREFIX) {
+      return { start: offset, end };
+    }
+    offset = end;
+  }
+  return undefined;
+}
+
 function hasExpectedHeader(image: Uint8Array, format: string): boolean {
   if (format === 'png') return isPng(image) && image.length >= 33 && ascii(image, 12, 4) === 'IHDR';
   if (format === 'jpeg') return isJpeg(image);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync, inflateSync } from 'node:zlib';
 import * as jpeg from 'jpeg-js';
-import { crc32, embedRecipe, readRecipe, type Recipe } from '../../src/core/recipe';
+import { crc32, embedRecipe, readRecipe, removeRecipe, type Recipe } from '../../src/core/recipe';
 
 function chunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
@@ -96,4 +96,12 @@ test('files without our recipe, other formats and damaged input read as no recip
   assert.equal(embedRecipe(webp, 'webp', recipe), webp);
   const truncated = embedRecipe(tinyPng(2, 2), 'png', recipe).subarray(0, 60);
   assert.equal(readRecipe(truncated), undefined);
+});
+
+test('removeRecipe gives back exactly the bytes that arrived', () => {
+  const png = tinyPng(5, 4);
+  assert.deepEqual(Buffer.from(removeRecipe(embedRecipe(png, 'png', recipe))), png);
+  const encoded = jpeg.encode({ data: Buffer.alloc(8 * 8 * 4, 50), width: 8, height: 8 }, 80).data;
+  assert.deepEqual(Buffer.from(removeRecipe(embedRecipe(encoded, 'jpeg', recipe))), Buffer.from(encoded));
+  assert.equal(removeRecipe(png), png);
 });

@@ -1,0 +1,247 @@
+// Generate, Edit and Refine in a real extension host against the local Gemini server: files, wire, failures.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { readRecipe, removeRecipe } from '../../src/core/recipe';
+import { startGeminiServer } from '../server/geminiServer';
+import { SENTINEL_TOKEN } from '../sentinel';
+import { enqueueFaults, geminiServerUrl, recordedRequests, resetServer } from './geminiAdmin';
+
+interface GenerateResult {
+  files: string[];
+  texts: string[];
+  finishReasons: string[];
+  usage?: { totalTokenCount?: number };
+}
+
+interface GeminiImageApi {
+  hasToken(): Promise<boolean>;
+  generate(args: Record<string, unknown>, cancellation?: vscode.CancellationToken): Promise<GenerateResult>;
+}
+
+interface InlinePart {
+  text?: string;
+  inline_data?: { mime_type: string; data: { bytes: number; sha256: string } };
+  thoughtSignature?: string;
+}
+
+interface RecordedBody {
+  contents: { role?: string; parts: InlinePart[] }[];
+  generationConfig?: { responseModalities?: string[]; imageConfig?: Record<string, string> };
+}
+
+const workspaceRoot = (): string => {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the suite needs a workspace folder');
+  return folder.uri.fsPath;
+};
+const outputDir = (): string => path.join(workspaceRoot(), 'generated-images');
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+function filesIn(dir: string): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+}
+
+function assertNoToken(value: unknown, where: string): void {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  assert.ok(!text.includes(SENTINEL_TOKEN), `the token leaked into ${where}`);
+}
+
+async function api(): Promise<GeminiImageApi> {
+  const extension = vscode.extensions.all.find((candidate) => candidate.packageJSON?.name === 'gemini-image-studio');
+  assert.ok(extension, 'extension not found');
+  return (await extension.activate()) as GeminiImageApi;
+}
+
+async function generate(args: Record<string, unknown>): Promise<GenerateResult> {
+  const result = (await vscode.commands.executeCommand('geminiImage.generate', args)) as GenerateResult;
+  assertNoToken(result, 'the value generate returned');
+  return result;
+}
+
+async function rejection(run: () => Thenable<unknown>): Promise<Error> {
+  try {
+    await run();
+  } catch (error) {
+    assert.ok(error instanceof Error, 'the command rejected with something that is not an Error');
+    assertNoToken(error.message, 'an error message');
+    return error;
+  }
+  assert.fail('the command resolved, but it should have failed');
+}
+
+async function generatedBodies(): Promise<RecordedBody[]> {
+  return (await recordedRequests()).filter((request) => request.model !== undefined).map((request) => request.body as RecordedBody);
+}
+
+suite('Generate, edit and refine', () => {
+  suiteSetup(async () => {
+    await api();
+    await vscode.commands.executeCommand('geminiImage.setToken', { token: SENTINEL_TOKEN });
+  });
+
+  setup(async () => {
+    await resetServer();
+    fs.rmSync(outputDir(), { recursive: true, force: true });
+  });
+
+  suiteTeardown(async () => {
+    fs.rmSync(outputDir(), { recursive: true, force: true });
+  });
+
+  test('generate with arguments saves the server\'s exact image with its recipe inside', async () => {
+    const result = await generate({ prompt: 'A cyberpunk fox in the forest', aspectRatio: '16:9' });
+    assert.equal(result.files.length, 1);
+    const file = result.files[0];
+    assert.equal(file, path.join(outputDir(), 'a-cyberpunk-fox-in-the-forest.png'));
+    const saved = fs.readFileSync(file);
+    const [request] = await recordedRequests();
+    assert.equal(request.images.length, 1);
+    assert.equal(sha256(removeRecipe(saved)), request.images[0].sha256, 'the saved pixels are not the server\'s bytes');
+    const recipe = readRecipe(saved);
+    assert.ok(recipe, 'no recipe embedded');
+    assert.equal(recipe.prompt, 'A cyberpunk fox in the forest');
+    assert.equal(recipe.model, 'gemini-2.5-flash-image');
+    assert.equal(recipe.aspectRatio, '16:9');
+    assert.deepEqual(result.finishReasons, ['STOP']);
+    assert.ok((result.usage?.totalTokenCount ?? 0) > 0, 'usage is missing');
+    const body = request.body as RecordedBody;
+    assert.deepEqual(body.generationConfig?.imageConfig, { aspectRatio: '16:9' }, 'auto options must not be sent');
+    assert.equal(request.headers.authorization, `Bearer ${SENTINEL_TOKEN}`);
+    assert.deepEqual(filesIn(outputDir()), ['a-cyberpunk-fox-in-the-forest.png'], 'a temporary file was left behind');
+  });
+
+  test('two variants make two new files and never overwrite an existing one', async () => {
+    fs.mkdirSync(outputDir(), { recursive: true });
+    const existing = path.join(outputDir(), 'lighthouse-at-dawn.png');
+    fs.writeFileSync(existing, 'the user\'s own file');
+    const result = await generate({ prompt: 'Lighthouse at dawn', variants: 2 });
+    assert.equal(result.files.length, 2);
+    assert.equal(fs.readFileSync(existing, 'utf8'), 'the user\'s own file', 'an existing file was overwritten');
+    assert.deepEqual(filesIn(outputDir()), ['lighthouse-at-dawn-2.png', 'lighthouse-at-dawn-3.png', 'lighthouse-at-dawn.png']);
+    const [first, second] = result.files.map((file) => sha256(fs.readFileSync(file)));
+    assert.notEqual(first, second, 'the two variants are the same image');
+    assert.equal((await generatedBodies()).length, 2, 'variants must be separate requests');
+  });
+
+  test('editing one image sends it, and the result goes next to it with ${sourceDir}', async () => {
+    const source = path.join(workspaceRoot(), 'images', 'photo.jpg');
+    const result = (await vscode.commands.executeCommand('geminiImage.editImage', {
+      prompt: 'Make the background transparent',
+      references: [vscode.Uri.file(source)],
+      outputFolder: '${sourceDir}',
+    })) as GenerateResult;
+    assert.equal(result.files.length, 1);
+    assert.equal(path.dirname(result.files[0]), path.dirname(source));
+    fs.rmSync(result.files[0]);
+    const [body] = await generatedBodies();
+    const parts = body.contents[0].parts;
+    assert.equal(parts[0].text, 'Make the background transparent');
+    assert.equal(parts[1].inline_data?.mime_type, 'image/jpeg');
+    assert.equal(parts[1].inline_data?.data.sha256, sha256(fs.readFileSync(source)));
+  });
+
+  test('editing three images sends all of them, in order, with the types their bytes have', async () => {
+    const names = ['images/sunset.png', 'images/photo.jpg', 'images/checker.png'];
+    const result = (await vscode.commands.executeCommand('geminiImage.editImage', {
+      prompt: 'Combine these into one poster',
+      references: names,
+    })) as GenerateResult;
+    assert.equal(result.files.length, 1);
+    const [body] = await generatedBodies();
+    const images = body.contents[0].parts.filter((part) => part.inline_data);
+    assert.deepEqual(
+      images.map((part) => [part.inline_data?.mime_type, part.inline_data?.data.sha256]),
+      names.map((name) => {
+        const bytes = fs.readFileSync(path.join(workspaceRoot(), name));
+        return [name.endsWith('.jpg') ? 'image/jpeg' : 'image/png', sha256(bytes)];
+      }),
+    );
+    assert.deepEqual(readRecipe(fs.readFileSync(result.files[0]))?.references, ['sunset.png', 'photo.jpg', 'checker.png']);
+  });
+
+  test('refine sends the earlier turns back with their thought signatures', async () => {
+    const first = await generate({ prompt: 'A red bicycle' });
+    const refined = (await vscode.commands.executeCommand('geminiImage.refine', {
+      image: first.files[0],
+      prompt: 'Make it blue',
+    })) as GenerateResult;
+    assert.equal(refined.files.length, 1);
+    const bodies = await generatedBodies();
+    assert.equal(bodies.length, 2);
+    const turns = bodies[1].contents;
+    assert.deepEqual(turns.map((turn) => turn.role), ['user', 'model', 'user']);
+    assert.equal(turns[0].parts[0].text, 'A red bicycle');
+    const modelParts = turns[1].parts;
+    assert.ok(modelParts.length > 0 && modelParts.every((part) => typeof part.thoughtSignature === 'string'), 'signatures were not sent back');
+    assert.equal(turns[2].parts[0].text, 'Make it blue');
+    assert.equal(readRecipe(fs.readFileSync(refined.files[0]))?.refinedFrom, 'generated-images/a-red-bicycle.png');
+  });
+
+  test('a refused image reports the model\'s reason and leaves no file', async () => {
+    await enqueueFaults({ kind: 'refused', reason: 'IMAGE_SAFETY', message: 'The image looked unsafe to the model.' });
+    const error = await rejection(() => generate({ prompt: 'Something refused' }));
+    assert.match(error.message, /IMAGE_SAFETY|unsafe/);
+    assert.match(error.message, /The image looked unsafe to the model\./);
+    assert.deepEqual(filesIn(outputDir()), []);
+  });
+
+  test('a text-only answer shows the text and leaves no file', async () => {
+    await enqueueFaults({ kind: 'textOnly', text: 'I can only describe a fox, not draw one.' });
+    const error = await rejection(() => generate({ prompt: 'A fox' }));
+    assert.match(error.message, /I can only describe a fox, not draw one\./);
+    assert.deepEqual(filesIn(outputDir()), []);
+  });
+
+  test('a rejected token (401) names the host and leaves no file', async () => {
+    await enqueueFaults({ kind: 'error', status: 401, message: 'API key not valid.' });
+    const error = await rejection(() => generate({ prompt: 'A fox' }));
+    assert.ok(error.message.includes(new URL(geminiServerUrl()).host), error.message);
+    assert.match(error.message, /token|key/i);
+    assert.deepEqual(filesIn(outputDir()), []);
+    assert.equal((await generatedBodies()).length, 1, 'a 401 must not be retried');
+  });
+
+  test('a 429 with Retry-After is retried and then succeeds', async () => {
+    await enqueueFaults({ kind: 'error', status: 429, retryAfter: '1', message: 'Resource has been exhausted.' });
+    const started = Date.now();
+    const result = await generate({ prompt: 'A patient fox' });
+    assert.equal(result.files.length, 1);
+    assert.ok(Date.now() - started >= 900, 'the Retry-After wait was not honoured');
+    const statuses = (await recordedRequests()).map((request) => request.status);
+    assert.deepEqual(statuses, [429, 200]);
+  });
+
+  test('cancelling a slow generation stops it and leaves no file', async () => {
+    await enqueueFaults({ kind: 'delay', ms: 5000 });
+    const source = new vscode.CancellationTokenSource();
+    const pending = (await api()).generate({ prompt: 'A slow fox' }, source.token);
+    setTimeout(() => source.cancel(), 500);
+    const started = Date.now();
+    const error = await rejection(() => pending);
+    assert.ok(Date.now() - started < 4000, 'cancel did not stop the request at once');
+    assert.match(error.message, /cancel/i);
+    source.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(filesIn(outputDir()), []);
+  });
+
+  test('a base URL on another origin does not receive the first origin\'s token', async () => {
+    const other = await startGeminiServer({ smallImages: true });
+    const config = vscode.workspace.getConfiguration('geminiImage');
+    try {
+      await config.update('baseUrl', other.url, vscode.ConfigurationTarget.Workspace);
+      assert.equal(await (await api()).hasToken(), false);
+      const error = await rejection(() => generate({ prompt: 'A fox elsewhere' }));
+      assert.ok(error.message.includes(new URL(other.url).host), error.message);
+      assert.match(error.message, /Set API Token/);
+      for (const request of other.requests) assertNoToken(request.headers, 'a request to the other origin');
+      assert.equal(other.requests.length, 0, 'the other origin was contacted without a token of its own');
+    } finally {
+      await config.update('baseUrl', geminiServerUrl(), vscode.ConfigurationTarget.Workspace);
+      await other.close();
+    }
+  });
+});
