@@ -69,11 +69,12 @@ export function errorFromAnswer(answer: ErrorAnswer, context: ErrorContext): Ima
     return new ImageError('tooLarge', `${host} refused the request as too large ${said}. Use fewer or smaller reference images.`, base);
   }
   if (status === 429) {
-    const wait = retryAfterMs !== undefined ? ` It asks to wait ${describeDuration(retryAfterMs)}.` : '';
     const next = isDailyQuota(answer.json)
       ? ' This is a daily quota: try again tomorrow, or use another key or plan.'
-      : ' Wait a little and try again, or check the plan and billing for this key.';
-    return new ImageError('quota', `${host} says the quota is used up${tries} ${said}.${wait}${next}`, base);
+      : retryAfterMs !== undefined
+        ? ` It asks to wait ${describeDuration(retryAfterMs)}: try again then, or check the plan and billing for this key.`
+        : ' Wait a little and try again, or check the plan and billing for this key.';
+    return new ImageError('quota', `${host} says the quota is used up${tries} ${said}.${next}`, base);
   }
   if (status === 408 || status >= 500) {
     const wait = retryAfterMs !== undefined ? ` It asks to wait ${describeDuration(retryAfterMs)}.` : '';

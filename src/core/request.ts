@@ -105,8 +105,8 @@ export function buildGenerateRequest(job: ImageJob, provider: ProviderSettings, 
 
 /** One page of `GET {baseUrl}/v1beta/models`. */
 export function buildModelsRequest(provider: ProviderSettings, token: string, pageToken?: string): GenerateRequest & { body: '' } {
+  // No pageSize: the provider's default page, and nextPageToken is followed whatever it is.
   const url = apiUrl(provider.baseUrl, 'models');
-  url.searchParams.set('pageSize', '100');
   if (pageToken) url.searchParams.set('pageToken', pageToken);
   return {
     url: url.toString(),

@@ -222,10 +222,12 @@ function readUsage(value: unknown): Usage | undefined {
   return usage;
 }
 
-/** A short single-line piece of a body for messages (HTML tags and runs of spaces removed). */
+/** A short single-line piece of a body for messages (an HTML page's title or text, runs of spaces collapsed). */
 export function excerpt(text: string, max = 160): string {
-  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1];
-  const plain = (title ?? text.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]*>/g, ' '))
+  const html = /^\s*</.test(text) && /<(!doctype|html|head|body|title|h1|center|p)\b/i.test(text);
+  const title = html ? /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1] : undefined;
+  const tagless = html ? text.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]*>/g, ' ') : text;
+  const plain = (title ?? tagless)
     .replace(/&nbsp;/g, ' ')
     .replace(/&amp;/g, '&')
     .replace(/&lt;/g, '<')

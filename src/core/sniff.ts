@@ -45,6 +45,8 @@ function sniffHeif(bytes: Uint8Array): 'heic' | 'heif' | undefined {
   const brands = [ascii(bytes, 8, 4)];
   for (let offset = 16; offset + 4 <= end; offset += 4) brands.push(ascii(bytes, offset, 4));
   if (brands.some((brand) => HEIC_BRANDS.has(brand))) return 'heic';
+  // AVIF is HEIF-compatible on paper but AV1-coded, which the API does not take.
+  if (brands[0] === 'avif' || brands[0] === 'avis') return undefined;
   if (brands.some((brand) => HEIF_BRANDS.has(brand))) return 'heif';
   return undefined;
 }

@@ -76,12 +76,29 @@ export function createUndiciTransport(options: UndiciTransportOptions): Closable
   };
 }
 
-async function* mapBodyErrors(body: AsyncIterable<Uint8Array>, map: (error: unknown) => ImageError): AsyncIterable<Uint8Array> {
-  try {
-    for await (const chunk of body) yield chunk;
-  } catch (error) {
-    throw map(error);
-  }
+/**
+ * The body as the client reads it: undici errors mapped to ImageErrors, and `return()` (the client giving up, e.g.
+ * over the size cap) destroying the stream even before the first chunk so the connection is not left half-read.
+ */
+function mapBodyErrors(body: Dispatcher.ResponseData['body'], map: (error: unknown) => ImageError): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+      return {
+        async next(): Promise<IteratorResult<Uint8Array>> {
+          try {
+            return await chunks.next();
+          } catch (error) {
+            throw map(error);
+          }
+        },
+        async return(): Promise<IteratorResult<Uint8Array>> {
+          body.destroy();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
 }
 
 type Phase = 'connect' | 'body';
