@@ -20,6 +20,7 @@ import { createWorkspace } from './workspace';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
 const STEP_TIMEOUT_MS = 30_000;
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 interface SuiteFile {
   readonly file: string;
@@ -51,7 +52,13 @@ async function main(): Promise<number> {
     console.log(`\n  ${suite.name} (${file})`);
     gemini.reset();
     const page = await newWorkbenchPage(browser);
-    page.on('console', (message) => consoleLog.write(`[${suite.name}] [${message.type()}] ${message.text()}\n`));
+    page.on('console', (message) => {
+      consoleLog.write(`[${suite.name}] [${message.type()}] ${message.text()}\n`);
+      // Our extension's errors (a failed activation, say) explain a step that then times out.
+      if (message.type() === 'error' && /gemini/i.test(message.text()) && !isNoise(message.text())) {
+        console.error(`    [workbench error] ${message.text().slice(0, 1000)}`);
+      }
+    });
     page.on('pageerror', (error) => {
       if (!isNoise(error.message)) console.error(`    [page error] ${error.message}`);
     });
@@ -136,8 +143,8 @@ async function failureScreenshot(page: Page, slug: string, name: string): Promis
 
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  // Playwright's call logs are long; the first lines say what was awaited.
-  return (error.stack ?? error.message).split('\n').slice(0, 12).join('\n');
+  // Playwright's call logs are long (and coloured); the first lines say what was awaited.
+  return (error.stack ?? error.message).replace(ANSI_COLOUR, '').split('\n').slice(0, 12).join('\n');
 }
 
 function indent(text: string, spaces: number): string {

@@ -62,19 +62,27 @@ export function sidebarView(page: Page, viewName: string): Locator {
   return page.locator('.part.sidebar').locator('.pane-header, .composite.title', { hasText: viewName }).first();
 }
 
-/** Finds the webview frame that holds `selector` (webviews nest two iframes deep; several may be open). */
-export async function findWebviewFrame(page: Page, selector: string, timeoutMs = 15_000): Promise<Frame> {
+/**
+ * Finds the webview frame whose document matches: a CSS selector it holds, or `{ title }` (the <title> of the HTML the
+ * extension rendered). Webviews nest two iframes deep and several may be open, so this searches page.frames().
+ */
+export async function findWebviewFrame(
+  page: Page,
+  match: string | { readonly title: string },
+  timeoutMs = 15_000,
+): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
       if (frame === page.mainFrame()) continue;
       try {
-        if ((await frame.locator(selector).count()) > 0) return frame;
+        const found = typeof match === 'string' ? (await frame.locator(match).count()) > 0 : (await frame.title()) === match.title;
+        if (found) return frame;
       } catch {
         // the frame navigated or went away while we looked
       }
     }
-    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`no webview shows ${JSON.stringify(match)} within ${timeoutMs} ms`);
     await page.waitForTimeout(250);
   }
 }
