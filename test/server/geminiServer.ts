@@ -8,6 +8,10 @@
 //      `delay` only waits, then the request carries on normally;
 //   4. body size (over 20 MB -> 400), JSON, unknown model (404), schema and model rules (400);
 //   5. the success answer.
+// Images: the prompt text and the references pick the picture; a request counter (mod 8) makes variants of the
+// same prompt differ while letting the image cache serve repeated large requests. Recorded `images` are what was
+// fully sent: empty for stallBody/cutBody; thoughtDraft's draft is recorded with `thought: true`.
+// Every request except /__admin/* is recorded, unknown paths included.
 import * as http from 'node:http';
 import { createHash } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
@@ -90,6 +94,23 @@ const FAULT_KINDS = new Set([
   'error', 'html', 'garbageJson', 'noHeaders', 'stallBody', 'cutBody', 'reset', 'blocked', 'refused', 'textOnly',
   'twoImages', 'thoughtDraft', 'mislabelled', 'markdownDataUrl', 'snakeCase', 'delay', 'redirect', 'huge',
 ]);
+
+/** Checks a fault that arrived over HTTP, so a typo in another process fails loudly instead of answering 500s. */
+function faultProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'a fault must be an object';
+  const fault = value as Record<string, unknown>;
+  const kind = String(fault.kind);
+  if (!FAULT_KINDS.has(kind)) return `unknown fault kind ${kind}`;
+  const isStatus = (status: unknown): boolean => typeof status === 'number' && Number.isInteger(status) && status >= 200 && status <= 599;
+  if ((kind === 'error' || kind === 'html') && !isStatus(fault.status)) return `${kind} needs a status from 200 to 599`;
+  if (kind === 'redirect' && (![301, 302, 303, 307, 308].includes(fault.status as number) || typeof fault.location !== 'string')) {
+    return 'redirect needs status 301, 302, 303, 307 or 308 and a location';
+  }
+  if (kind === 'delay' && typeof fault.ms !== 'number') return 'delay needs ms';
+  if (kind === 'huge' && typeof fault.bytes !== 'number') return 'huge needs bytes';
+  if (kind === 'refused' && typeof fault.reason !== 'string') return 'refused needs a reason';
+  return undefined;
+}
 
 function googleError(status: number, message?: string, details?: unknown[]): Record<string, unknown> {
   const error: Record<string, unknown> = {
@@ -390,11 +411,17 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(head) + padding + 2 + Buffer.byteLength(tail) });
     const write = (chunk: string | Buffer): Promise<void> =>
       new Promise((resolve) => {
-        if (res.destroyed || res.write(chunk)) resolve();
-        else {
-          res.once('drain', resolve);
-          res.once('close', resolve);
+        if (res.destroyed || res.write(chunk)) {
+          resolve();
+          return;
         }
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
       });
     await write(`${head}"`);
     const block = Buffer.alloc(1 << 20, 'x');
@@ -406,17 +433,21 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
 
   // ---- routes -----------------------------------------------------------------------------------------------------
 
-  async function handleGenerate(req: http.IncomingMessage, res: http.ServerResponse, url: URL, modelId: string): Promise<void> {
-    const record: RecordedRequest = {
-      method: req.method ?? 'POST',
+  function newRecord(req: http.IncomingMessage, url: URL): RecordedRequest {
+    return {
+      method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      model: modelId,
       headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')])),
       bodyBytes: 0,
       status: 0,
       images: [],
     };
+  }
+
+  async function handleGenerate(req: http.IncomingMessage, res: http.ServerResponse, url: URL, modelId: string): Promise<void> {
+    const record = newRecord(req, url);
+    record.model = modelId;
     requests.push(record);
     const { body, bytes, tooBig } = await readBody(req);
     record.bodyBytes = bytes;
@@ -488,15 +519,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
   }
 
   function handleModels(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
-    const record: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')])),
-      bodyBytes: 0,
-      status: 0,
-      images: [],
-    };
+    const record = newRecord(req, url);
     requests.push(record);
     req.resume();
     if (url.searchParams.has('key')) {
@@ -549,8 +572,9 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
           return;
         case 'POST /__admin/faults': {
           const list = json();
-          if (!Array.isArray(list) || !list.every((item) => typeof item === 'object' && item !== null && FAULT_KINDS.has((item as Fault).kind))) {
-            sendJson(res, undefined, 400, { ok: false, error: 'expected a JSON array of faults with known kinds' });
+          const problem = Array.isArray(list) ? list.map(faultProblem).find((text) => text !== undefined) : 'expected a JSON array of faults';
+          if (problem !== undefined) {
+            sendJson(res, undefined, 400, { ok: false, error: problem });
             return;
           }
           server.enqueue(...(list as Fault[]));
@@ -581,8 +605,11 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     const generate = GENERATE.exec(url.pathname);
     if (generate && req.method === 'POST') return handleGenerate(req, res, url, decodeURIComponent(generate[1]));
     if (req.method === 'GET' && (url.pathname === '/v1beta/models' || MODEL_PATH.test(url.pathname))) return handleModels(req, res, url);
-    req.resume();
-    sendError(res, undefined, 404, `The requested URL ${url.pathname} was not found on this server.`);
+    // Recorded too: a test can then see that the product called a wrong URL or method.
+    const record = newRecord(req, url);
+    requests.push(record);
+    record.bodyBytes = (await readBody(req)).bytes;
+    sendError(res, record, 404, `The requested URL ${url.pathname} was not found on this server.`);
   }
 
   const httpServer = http.createServer((req, res) => {
@@ -614,6 +641,8 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     url: `http://${urlHost}:${address.port}`,
     requests,
     enqueue(...more: Fault[]): void {
+      const problem = more.map(faultProblem).find((text) => text !== undefined);
+      if (problem !== undefined) throw new Error(`Gemini test server: ${problem}`);
       faults.push(...more);
     },
     setOptions(partial: Partial<GeminiServerOptions>): void {

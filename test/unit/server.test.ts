@@ -277,6 +277,8 @@ describe('Gemini test server', () => {
       await expectError(await generate(server, 'gemini-9-imaginary', prompt('x')), 404, 'NOT_FOUND', /models\/gemini-9-imaginary is not found/);
       await expectError(await generate(server, 'text-embedding-004', prompt('x')), 404, 'NOT_FOUND');
       await expectError(await fetch(`${server.url}/v1/whatever`), 404, 'NOT_FOUND');
+      await expectError(await fetch(generateUrl(server, 'gemini-2.5-flash-image')), 404, 'NOT_FOUND');
+      assert.deepEqual(server.requests.map((request) => [request.method, request.status]), [['POST', 404], ['POST', 404], ['GET', 404], ['GET', 404]]);
     });
   });
 
@@ -506,6 +508,8 @@ describe('Gemini test server', () => {
       const queued = await fetch(`${server.url}/__admin/faults`, { method: 'POST', body: JSON.stringify([{ kind: 'error', status: 503 }]) });
       assert.equal(queued.status, 200);
       assert.equal((await fetch(`${server.url}/__admin/faults`, { method: 'POST', body: '[{"kind":"nope"}]' })).status, 400);
+      assert.equal((await fetch(`${server.url}/__admin/faults`, { method: 'POST', body: '[{"kind":"error"}]' })).status, 400);
+      assert.throws(() => server.enqueue({ kind: 'redirect', status: 200, location: '/' }), /redirect needs/);
       await fetch(`${server.url}/__admin/options`, { method: 'POST', body: JSON.stringify({ tokens: [OTHER_TOKEN] }) });
       await expectError(await generate(server, 'gemini-2.5-flash-image', prompt('x'), { authorization: `Bearer ${OTHER_TOKEN}` }), 503, 'UNAVAILABLE');
       const recorded = (await (await fetch(`${server.url}/__admin/requests`)).json()) as { status: number; model: string; headers: Record<string, string> }[];
