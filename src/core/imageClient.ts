@@ -4,7 +4,7 @@ import { describeBytes, describeDuration, ImageError, isImageError, redactSecret
 import type { ApiContent, ImageJob, ImageResult, ProviderSettings } from './imageJob';
 import { describeModel, KNOWN_MODEL_IDS, normalizeModelId, type ModelCapabilities } from './models';
 import { hostOf } from './origin';
-import { buildGenerateBody, buildModelsRequest, generateUrl, authHeaderFor, userTurnFor } from './request';
+import { buildGenerateRequest, buildModelsRequest } from './request';
 import { parseAnswer, parseAnswerJson, resultFromAnswer } from './response';
 import { isDailyQuota, RetryPolicy, systemClock, type Clock, type HeaderValues } from './retry';
 import { headerValue, type HttpRequest, type Transport } from './transport';
@@ -94,19 +94,17 @@ export class ImageClient {
         throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Token…" to add one.`, { host });
       }
       validateJob(job, host);
-      const userTurn = userTurnFor(job);
-      const body = JSON.stringify(buildGenerateBody(job, userTurn));
-      const request: HttpRequest = {
-        method: 'POST',
-        url: generateUrl(provider.baseUrl, job.model),
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaderFor(provider.authHeader, provider.baseUrl, token) },
-        body,
-      };
+      const { url, headers, body, userTurn } = buildGenerateRequest(job, provider, token);
+      const request: HttpRequest = { method: 'POST', url, headers, body };
       const sent: ApiContent[] = [...(job.history ?? []), userTurn];
       const summary = `POST ${host} model=${normalizeModelId(job.model)} ${describeOptions(job)} request=${describeBytes(Buffer.byteLength(body))}`;
       const context: ExchangeContext = { host, token, signal, timeoutMs: timeoutMsOf(provider), model: job.model };
       return await this.sendWithRetries(request, provider, context, summary, log, (exchange) => {
-        const answer = parseAnswer(parseAnswerJson(exchange.text, host, exchange.status), host);
+        const json = parseAnswerJson(exchange.text, host, exchange.status);
+        // Some gateways answer 200 with a Google-style error body.
+        const embedded = embeddedError(json);
+        if (embedded) throw errorFromAnswer(readErrorAnswer(embedded, exchange.text), { host, model: job.model, attempts: 1 });
+        const answer = parseAnswer(json, host);
         for (const problem of answer.problems) log.warn(`${host}: skipped ${problem}`);
         const result = resultFromAnswer(answer, sent, host);
         const images = result.images.map((image) => `${image.format} ${describeBytes(image.bytes.length)}`).join(', ');
@@ -377,6 +375,13 @@ function redactingLog(log: ClientLog, token: string | undefined): ClientLog {
     warn: (message) => log.warn(redactSecret(message, token)),
     error: (message) => log.error(redactSecret(message, token)),
   };
+}
+
+/** The status of an `{"error": {...}}` body sent with a 2xx (its `code`, else 500); undefined for a normal answer. */
+function embeddedError(json: unknown): number | undefined {
+  if (!isObject(json) || !isObject(json.error) || 'candidates' in json) return undefined;
+  const code = json.error.code;
+  return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
 }
 
 function canMakeImages(model: Record<string, unknown>): boolean {

@@ -9,6 +9,11 @@ export interface GenerateRequest {
   readonly body: string;
 }
 
+/** A generateContent request, plus the user turn it carries (kept for the conversation of a later refinement). */
+export interface ImageRequest extends GenerateRequest {
+  readonly userTurn: ApiContent;
+}
+
 export interface GenerateBody {
   readonly contents: ApiContent[];
   readonly generationConfig: {
@@ -91,7 +96,8 @@ export function buildGenerateBody(job: ImageJob, userTurn: ApiContent = userTurn
 }
 
 /** URL, headers and body of a generateContent call. The token only ever goes in a header, never the URL. */
-export function buildGenerateRequest(job: ImageJob, provider: ProviderSettings, token: string): GenerateRequest {
+export function buildGenerateRequest(job: ImageJob, provider: ProviderSettings, token: string): ImageRequest {
+  const userTurn = userTurnFor(job);
   return {
     url: generateUrl(provider.baseUrl, job.model),
     headers: {
@@ -99,7 +105,8 @@ export function buildGenerateRequest(job: ImageJob, provider: ProviderSettings, 
       accept: 'application/json',
       ...authHeaderFor(provider.authHeader, provider.baseUrl, token),
     },
-    body: JSON.stringify(buildGenerateBody(job)),
+    body: JSON.stringify(buildGenerateBody(job, userTurn)),
+    userTurn,
   };
 }
 

@@ -23,7 +23,7 @@ export function createUndiciTransport(options: UndiciTransportOptions): Closable
   let closed = false;
 
   function dispatcherFor(url: URL): { dispatcher: Dispatcher; proxyUrl?: string } {
-    if (closed) throw new ImageError('cancelled', `The connection to ${url.host} was closed because the settings changed; try again.`, { host: url.host });
+    if (closed) throw new ImageError('network', `The connection to ${url.host} was closed because the settings changed; try again.`, { host: url.host });
     const proxyUrl = proxyFor(url, proxy);
     if (!proxyUrl) {
       direct ??= new Agent({ connect: tls });

@@ -325,7 +325,26 @@ describe('connection failures', () => {
   test('a closed transport refuses new requests instead of reopening connections', async () => {
     const closing = createUndiciTransport({});
     await closing.close();
-    await failure(client({ transport: closing }).generate(imageJob(), provider(server.url), SENTINEL_TOKEN), 'cancelled');
+    const error = await failure(client({ transport: closing }).generate(imageJob(), provider(server.url, { maxRetries: 0 }), SENTINEL_TOKEN), 'network');
+    assert.match(error.message, /settings changed; try again/);
+    assert.equal(server.requests.length, 0);
+  });
+});
+
+describe('gateway oddities', () => {
+  test('a 200 carrying a Google-style error body is reported as that error', async () => {
+    const body = JSON.stringify({ error: { code: 429, message: 'Upstream quota exhausted', status: 'RESOURCE_EXHAUSTED' } });
+    const stub: Transport = {
+      request: async (): Promise<HttpResponse> => ({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: (async function* () {
+          yield Buffer.from(body);
+        })(),
+      }),
+    };
+    const error = await failure(client({ transport: stub }).generate(imageJob(), provider('https://gw.example'), SENTINEL_TOKEN), 'quota');
+    assert.match(error.message, /gw\.example says the quota is used up \(429 RESOURCE_EXHAUSTED: Upstream quota exhausted\)/);
   });
 });
 
