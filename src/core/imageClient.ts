@@ -60,7 +60,6 @@ interface ExchangeContext {
   readonly host: string;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
-  readonly token: string;
   /** For "model not found" messages; '' for requests that are not about one model. */
   readonly model: string;
 }
@@ -98,7 +97,7 @@ export class ImageClient {
       const request: HttpRequest = { method: 'POST', url, headers, body };
       const sent: ApiContent[] = [...(job.history ?? []), userTurn];
       const summary = `POST ${host} model=${normalizeModelId(job.model)} ${describeOptions(job)} request=${describeBytes(Buffer.byteLength(body))}`;
-      const context: ExchangeContext = { host, token, signal, timeoutMs: timeoutMsOf(provider), model: job.model };
+      const context: ExchangeContext = { host, signal, timeoutMs: timeoutMsOf(provider), model: job.model };
       return await this.sendWithRetries(request, provider, context, summary, log, (exchange) => {
         const json = parseAnswerJson(exchange.text, host, exchange.status);
         // Some gateways answer 200 with a Google-style error body.
@@ -125,7 +124,7 @@ export class ImageClient {
     const host = hostOf(provider.baseUrl);
     const log = redactingLog(this.log, token);
     if (!token) return builtinModels(`no API token is set for ${host}`);
-    const context: ExchangeContext = { host, token, signal, timeoutMs: Math.min(timeoutMsOf(provider), MODEL_LIST_TIMEOUT_MS), model: '' };
+    const context: ExchangeContext = { host, signal, timeoutMs: Math.min(timeoutMsOf(provider), MODEL_LIST_TIMEOUT_MS), model: '' };
     const found: ModelInfo[] = [];
     let listed = 0;
     try {
