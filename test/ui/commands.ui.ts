@@ -1,0 +1,79 @@
+// The palette and Explorer flows as a user sees them: Generate Image… and right-click > Edit Image with Gemini….
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SENTINEL_TOKEN } from '../sentinel';
+import { step, uiSuite } from './harness';
+import { quickInput, runCommand, waitForNotification } from './workbench';
+
+function setWorkspaceSettings(workspace: string, changes: Record<string, unknown>): void {
+  const file = path.join(workspace, '.vscode', 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(file, JSON.stringify({ ...settings, ...changes }, null, 2));
+}
+
+async function waitForFile(file: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fs.existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`${file} was not written within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export default uiSuite('Palette and Explorer', [
+  step('a token is set from the palette', async ({ page, workspace }) => {
+    setWorkspaceSettings(workspace, { 'geminiImage.openAfterSave': true });
+    await runCommand(page, 'Gemini Image: Set API Token…');
+    await quickInput(page).input.waitFor({ state: 'visible' });
+    await quickInput(page).input.fill(SENTINEL_TOKEN);
+    await page.keyboard.press('Enter');
+    await waitForNotification(page, 'saved');
+  }),
+
+  step('Generate Image… turns a typed prompt into an image that opens and shows in the Explorer', async ({ page, workspace, gemini, screenshot }) => {
+    await runCommand(page, 'Gemini Image: Generate Image…');
+    const box = quickInput(page);
+    await box.input.waitFor({ state: 'visible' });
+    await box.input.fill('A lighthouse at dawn');
+    await screenshot('generate-prompt');
+    await page.keyboard.press('Enter');
+    const file = path.join(workspace, 'generated-images', 'a-lighthouse-at-dawn.png');
+    await waitForNotification(page, 'Saved a-lighthouse-at-dawn.png', 20_000);
+    assert.ok(fs.existsSync(file), `${file} was not written`);
+    await page.locator('.tabs-container .tab', { hasText: 'a-lighthouse-at-dawn.png' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    const folderRow = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'generated-images' }).first();
+    await folderRow.waitFor({ state: 'visible', timeout: 10_000 });
+    const fileRow = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'a-lighthouse-at-dawn.png' }).first();
+    if (!(await fileRow.isVisible())) await folderRow.click();
+    await fileRow.waitFor({ state: 'visible', timeout: 10_000 });
+    const generated = gemini.requests.filter((request) => request.model !== undefined);
+    assert.equal(generated.length, 1);
+    assert.equal(generated[0].headers.authorization, `Bearer ${SENTINEL_TOKEN}`);
+    await screenshot('generated');
+  }, 45_000),
+
+  step('right-click a PNG > Edit Image with Gemini… saves the edit next to it', async ({ page, workspace, screenshot }) => {
+    setWorkspaceSettings(workspace, { 'geminiImage.outputFolder': '${sourceDir}', 'geminiImage.openAfterSave': false });
+    await page.keyboard.press('Escape');
+    const explorerRow = (name: string) =>
+      page.locator('.explorer-folders-view .monaco-list-row', { hasText: new RegExp(`^\\s*${name.replace(/[.]/g, '\\.')}\\s*$`) }).first();
+    const sunset = explorerRow('sunset.png');
+    if (!(await sunset.isVisible())) await explorerRow('images').click();
+    await sunset.waitFor({ state: 'visible', timeout: 10_000 });
+    await sunset.click({ button: 'right' });
+    const item = page.getByRole('menuitem', { name: 'Edit Image with Gemini…' });
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    await screenshot('explorer-context-menu');
+    await item.click();
+    const box = quickInput(page);
+    await box.input.waitFor({ state: 'visible' });
+    assert.match(await box.title.innerText(), /sunset\.png/);
+    await box.input.fill('Make the sky purple');
+    await page.keyboard.press('Enter');
+    const file = path.join(workspace, 'images', 'make-the-sky-purple.png');
+    await waitForFile(file);
+    await waitForNotification(page, 'Saved make-the-sky-purple.png', 20_000);
+    await explorerRow('make-the-sky-purple.png').waitFor({ state: 'visible', timeout: 10_000 });
+    await screenshot('edited');
+  }, 45_000),
+]);
