@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const resultsDir = path.join(repoRoot, 'test-results');
-const unitTap = path.join(resultsDir, 'unit.tap');
+// Per process while it is written (runs may overlap), then kept as test-results/unit.tap.
+const unitTap = path.join(resultsDir, `unit-${process.pid}.tap`);
 const COUNTS_LINE = /^(\d+) passed, (\d+) failed, (\d+) skipped$/;
 const minutes = (n) => n * 60_000;
 
@@ -52,6 +53,7 @@ for (const step of steps) {
   if (step.name === 'unit') fs.rmSync(unitTap, { force: true });
   const { code, output } = await run(step);
   let counts = step.counts(output);
+  if (step.name === 'unit' && fs.existsSync(unitTap)) fs.renameSync(unitTap, path.join(resultsDir, 'unit.tap'));
   if (!counts) {
     console.error(`run-all: ${step.name} printed no counts (exit code ${code})`);
     counts = { passed: 0, failed: 1, skipped: 0 };

@@ -34,8 +34,7 @@ async function main(): Promise<number> {
   const grep = process.env.GIS_UI_GREP;
 
   const runDir = freshRunDir('ui');
-  fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  clearScreenshots(suites);
   const gemini = await startGeminiServer({ smallImages: true });
   onCleanup(() => gemini.close());
   const workspace = createWorkspace(path.join(runDir, 'workspace'), gemini.url);
@@ -62,7 +61,7 @@ async function main(): Promise<number> {
     page.on('pageerror', (error) => {
       if (!isNoise(error.message)) console.error(`    [page error] ${error.message}`);
     });
-    const slug = file.replace(/\.ui\.js$/, '');
+    const slug = slugOf(file);
     let shot = 0;
     const context: UiContext = {
       page,
@@ -115,6 +114,19 @@ async function main(): Promise<number> {
   );
   console.log(formatCounts(counts));
   return counts.failed > 0 ? 1 : 0;
+}
+
+/** Removes the earlier screenshots of the suites about to run (only theirs: another run may be writing its own). */
+function clearScreenshots(suites: readonly SuiteFile[]): void {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const slugs = suites.map(({ file }) => `${slugOf(file)}-`);
+  for (const name of fs.readdirSync(SCREENSHOTS)) {
+    if (slugs.some((slug) => name.startsWith(slug))) fs.rmSync(path.join(SCREENSHOTS, name), { force: true });
+  }
+}
+
+function slugOf(file: string): string {
+  return file.replace(/\.ui\.js$/, '');
 }
 
 function loadSuites(dir: string): SuiteFile[] {

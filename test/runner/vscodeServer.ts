@@ -66,12 +66,31 @@ export function vscodeServerDir(): string {
   return dir;
 }
 
-/** A fresh folder under .vscode-test/runs (git-ignored) kept after the run so its logs can be read. */
+/**
+ * A fresh folder .vscode-test/runs/<name>-<pid> (git-ignored), kept after the run so its logs can be read. Runs in
+ * the same checkout may overlap (two terminals, several agents), so each gets its own folder; folders of earlier runs
+ * whose process is gone are removed.
+ */
 export function freshRunDir(name: string): string {
-  const dir = path.join(REPO_ROOT, '.vscode-test', 'runs', name);
+  const runs = path.join(REPO_ROOT, '.vscode-test', 'runs');
+  fs.mkdirSync(runs, { recursive: true });
+  for (const entry of fs.readdirSync(runs)) {
+    const owner = new RegExp(`^${name}-(\\d+)$`).exec(entry);
+    if (owner && !isAlive(Number(owner[1]))) fs.rmSync(path.join(runs, entry), { recursive: true, force: true });
+  }
+  const dir = path.join(runs, `${name}-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface VsCodeServerOptions {
