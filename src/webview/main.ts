@@ -1,24 +1,129 @@
-// Side panel script: shows the token state for the current host and asks the host to run commands.
-import type { HostToWebview, WebviewToHost } from '../shared/protocol';
+// Side panel script: wires compose, references, jobs and the gallery to the host's messages (ready handshake first).
+import type { HistoryItem, HostToWebview, ImageAction, PanelState } from '../shared/protocol';
+import { AUTO } from '../shared/protocol';
+import { Compose, fit } from './compose';
+import { byId, el, icon, textButton } from './dom';
+import { baseName } from './format';
+import { Gallery } from './gallery';
+import { HostChannel } from './host';
+import { Jobs } from './jobs';
+import { References } from './references';
 
-interface VsCodeApi {
-  postMessage(message: WebviewToHost): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+const host = new HostChannel();
+let state: PanelState | undefined;
 
-const vscode = acquireVsCodeApi();
-const status = document.getElementById('token-status');
-const setTokenButton = document.getElementById('set-token');
+const imageAction = async (action: ImageAction, path: string): Promise<void> => {
+  const reply = await host.request({ type: 'imageAction', action, path });
+  if (!reply.ok || reply.message) gallery.showNotice(reply.message, reply.ok ? 'info' : 'error');
+};
 
-setTokenButton?.addEventListener('click', () => vscode.postMessage({ type: 'setToken' }));
+const gallery = new Gallery({
+  open: (path) => void imageAction('open', path),
+  reveal: (path) => void imageAction('reveal', path),
+  copyPath: (path) => void imageAction('copyPath', path),
+  useAsReference: (path) => void references.addPaths([path]),
+  refine: (path) => {
+    window.scrollTo({ top: 0 });
+    compose.startRefining(path);
+  },
+  generateAgain: (item) => void generateAgain(item),
+});
+
+const compose = new Compose(host, {
+  itemFor: (path) => gallery.itemFor(path),
+  onStarted: () => jobs.scrollIntoView(),
+});
+
+const references = new References(
+  host,
+  () => byId<HTMLTextAreaElement>('prompt').value,
+  () => state?.models.find((model) => model.id === byId<HTMLSelectElement>('model').value),
+);
+
+const jobs = new Jobs(host, (path) => gallery.itemFor(path), (path) => void imageAction('open', path));
+
+byId('open-folder').addEventListener('click', () => host.send({ type: 'runCommand', command: 'openFolder' }));
+byId('rescan').addEventListener('click', () => void rescan());
+// The request-size estimate follows the prompt and the model.
+byId('prompt').addEventListener('input', () => state && references.renderLimits(state));
+byId('model').addEventListener('change', () => state && references.renderLimits(state));
 
 window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   const message = event.data;
-  if (message.type === 'state' && status) {
-    status.textContent = message.state.hasToken
-      ? `API token set for ${message.state.host}.`
-      : `No API token for ${message.state.host} yet.`;
+  switch (message.type) {
+    case 'state':
+      state = message.state;
+      renderTokenBar(message.state);
+      byId('no-folder').hidden = message.state.hasWorkspace;
+      compose.update(message.state);
+      references.update(message.state);
+      jobs.update(message.state.jobs);
+      return;
+    case 'history':
+      gallery.setItems(message.items, message.scanning);
+      jobs.refreshThumbnails();
+      compose.refresh();
+      return;
+    case 'historyAdded':
+      gallery.add(message.items);
+      jobs.refreshThumbnails();
+      return;
+    case 'reply':
+      host.resolve(message);
+      return;
   }
 });
 
-vscode.postMessage({ type: 'ready' });
+function renderTokenBar(panel: PanelState): void {
+  const bar = byId('token-bar');
+  bar.classList.toggle('missing', !panel.hasToken);
+  bar.replaceChildren(
+    icon(panel.hasToken ? 'pass' : 'warning'),
+    el('span', { className: 'token-text', text: panel.hasToken ? `API token set for ${panel.host}` : `No API token for ${panel.host}` }),
+    textButton('key', panel.hasToken ? 'Change…' : 'Set API Token…', panel.hasToken ? 'link-button' : 'secondary', () =>
+      host.send({ type: 'runCommand', command: 'setToken' }),
+    ),
+  );
+  const button = bar.querySelector('button');
+  button?.setAttribute('aria-label', panel.hasToken ? `Change the API token for ${panel.host}` : `Set API Token for ${panel.host}`);
+}
+
+/** Runs a gallery image's recipe again; if it cannot be sent as it is, puts it in the form instead. */
+async function generateAgain(item: HistoryItem): Promise<void> {
+  const model = state?.models.find((candidate) => candidate.id === item.model);
+  if (!state || !model) {
+    compose.fill(item.prompt, {});
+    compose.showNotice(`${item.model} is not in the model list: choose a model, then Generate.`, 'error');
+    return;
+  }
+  const choices = fit(
+    { model: model.id, aspectRatio: item.aspectRatio ?? AUTO, imageSize: item.imageSize ?? AUTO, outputFormat: outputFormatOf(item.outputFormat), variants: 1 },
+    model,
+  );
+  if (item.references.length > 0 && !item.referencesArePaths) {
+    compose.fill(item.prompt, choices);
+    compose.showNotice(`Add the references it was made from (${item.references.join(', ')}), then Generate.`);
+    return;
+  }
+  const reply = await host.request({
+    type: 'generate',
+    prompt: item.prompt,
+    choices,
+    references: [...item.references],
+    ...(item.refinedFrom ? { refine: item.refinedFrom } : {}),
+  });
+  if (reply.ok) jobs.scrollIntoView();
+  else gallery.showNotice(`Could not generate ${baseName(item.path)} again: ${reply.message ?? 'refused'}`, 'error');
+}
+
+function outputFormatOf(value: string | undefined): 'auto' | 'png' | 'jpeg' {
+  return value === 'png' || value === 'jpeg' ? value : AUTO;
+}
+
+async function rescan(): Promise<void> {
+  gallery.showNotice('Looking for saved images…');
+  const reply = await host.request({ type: 'rescanHistory' });
+  gallery.showNotice(reply.message, reply.ok ? 'info' : 'error');
+}
+
+host.send({ type: 'ready' });

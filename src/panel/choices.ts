@@ -1,0 +1,96 @@
+// The models the pickers offer and the choices they start from, always limited to what the chosen model accepts.
+// No vscode import: unit-tested in plain Node.
+import { ASPECT_RATIOS, describeModel, IMAGE_SIZES, KNOWN_MODEL_IDS, normalizeModelId } from '../core/models';
+import { AUTO, MAX_REFERENCES, MAX_VARIANTS, type ComposeChoices, type ModelChoice, type OutputFormatChoice } from '../shared/protocol';
+import { MODEL_ID_PATTERN } from './messageValidation';
+
+/** The settings the pickers start from when nothing is remembered for the workspace. */
+export interface ChoiceDefaults {
+  readonly model: string;
+  readonly aspectRatio?: string;
+  readonly imageSize?: string;
+  readonly outputFormat?: 'png' | 'jpeg';
+  readonly variants: number;
+}
+
+/** The built-in models, plus the settings' model when it is another id (a gateway's own name). */
+export function modelChoices(settingsModel: string): ModelChoice[] {
+  const ids = [...KNOWN_MODEL_IDS];
+  const extra = normalizeModelId(settingsModel);
+  if (MODEL_ID_PATTERN.test(extra) && !ids.some((id) => id.toLowerCase() === extra.toLowerCase())) ids.unshift(extra);
+  return ids.map(modelChoice);
+}
+
+export function modelChoice(id: string): ModelChoice {
+  const known = describeModel(id);
+  if (!known) {
+    // Nothing is known about this id: offer everything and let the provider decide.
+    return { id, aspectRatios: ASPECT_RATIOS, imageSizes: IMAGE_SIZES, maxReferences: MAX_REFERENCES, known: false };
+  }
+  return {
+    id: known.id,
+    aspectRatios: known.aspectRatios,
+    imageSizes: known.imageSizes,
+    ...(known.fixedSize ? { fixedSize: known.fixedSize } : {}),
+    maxReferences: known.maxReferences,
+    known: true,
+  };
+}
+
+/**
+ * Turns remembered choices (or the settings, when nothing valid is remembered) into choices the pickers can show:
+ * an unknown model falls back to the settings' model, and options the model cannot take become auto.
+ */
+export function resolveChoices(remembered: unknown, models: readonly ModelChoice[], defaults: ChoiceDefaults): ComposeChoices {
+  const stored = typeof remembered === 'object' && remembered !== null ? (remembered as Partial<Record<keyof ComposeChoices, unknown>>) : {};
+  const storedModel = typeof stored.model === 'string' ? findModel(models, stored.model) : undefined;
+  const model = storedModel ?? findModel(models, defaults.model) ?? models[0];
+  // Remembered options belong to the remembered model; with the settings' model, the settings' options apply.
+  const fromStore = storedModel !== undefined;
+  const pick = (value: unknown, fallback: string | undefined): string => (typeof value === 'string' && fromStore ? value : fallback ?? AUTO);
+  return fitChoices(
+    {
+      model: model.id,
+      aspectRatio: pick(stored.aspectRatio, defaults.aspectRatio),
+      imageSize: pick(stored.imageSize, defaults.imageSize),
+      outputFormat: pick(stored.outputFormat, defaults.outputFormat) as OutputFormatChoice,
+      variants: typeof stored.variants === 'number' && fromStore ? stored.variants : defaults.variants,
+    },
+    model,
+  );
+}
+
+/** The same choices with everything the model cannot take set back to auto (and variants kept in 1–8). */
+export function fitChoices(choices: ComposeChoices, model: ModelChoice): ComposeChoices {
+  const sizes = model.fixedSize ? [] : model.imageSizes;
+  return {
+    model: model.id,
+    aspectRatio: model.aspectRatios.includes(choices.aspectRatio) ? choices.aspectRatio : AUTO,
+    imageSize: sizes.includes(choices.imageSize) ? choices.imageSize : AUTO,
+    outputFormat: choices.outputFormat === 'png' || choices.outputFormat === 'jpeg' ? choices.outputFormat : AUTO,
+    variants: Number.isInteger(choices.variants) ? Math.min(MAX_VARIANTS, Math.max(1, choices.variants)) : 1,
+  };
+}
+
+/** "16:9 · 2K · png · 2 variants": what a run asks for beyond the model, for job cards. */
+export function describeChoices(choices: ComposeChoices, model: ModelChoice | undefined): string {
+  const parts: string[] = [];
+  if (choices.aspectRatio !== AUTO) parts.push(choices.aspectRatio);
+  if (model?.fixedSize) parts.push(model.fixedSize);
+  else if (choices.imageSize !== AUTO) parts.push(choices.imageSize);
+  if (choices.outputFormat !== AUTO) parts.push(choices.outputFormat);
+  if (choices.variants > 1) parts.push(`${choices.variants} variants`);
+  return parts.join(' · ');
+}
+
+/** Keeps a prompt on top of the recent list (newest first, no duplicates, at most `limit`). */
+export function rememberPrompt(recent: readonly string[], prompt: string, limit = 20): string[] {
+  const trimmed = prompt.trim();
+  if (trimmed === '') return [...recent];
+  return [trimmed, ...recent.filter((entry) => entry !== trimmed)].slice(0, limit);
+}
+
+function findModel(models: readonly ModelChoice[], id: string): ModelChoice | undefined {
+  const normalized = normalizeModelId(id).toLowerCase();
+  return models.find((model) => model.id.toLowerCase() === normalized);
+}

@@ -1,0 +1,259 @@
+// The gallery's history: every image saved into the output folders, kept in workspace state and rebuilt from the
+// recipes inside the files when that state is gone.
+import * as fs from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { parseOutputFolder, SOURCE_DIR } from '../core/outputFolder';
+import { readRecipe, type Recipe } from '../core/recipe';
+import type { HistoryItem } from '../shared/protocol';
+import type { Log } from '../log';
+import { fromWorkspacePath, toWorkspacePath } from './workspacePaths';
+
+/** A history item as workspace state keeps it (the webview URI is made per webview). */
+export type StoredImage = Omit<HistoryItem, 'src'>;
+
+export type HistoryChange = { readonly kind: 'added'; readonly items: readonly StoredImage[] } | { readonly kind: 'reset' };
+
+const STATE_KEY = 'geminiImage.panel.history';
+const MAX_ITEMS = 5000;
+/** Our recipe sits right after the PNG header or the JPEG start marker: the head of a file is enough to find it. */
+const HEAD_BYTES = 256 * 1024;
+const PARALLEL_READS = 16;
+const IMAGE_GLOB = '**/*.{png,jpg,jpeg}';
+const EXCLUDE_GLOB = '{**/node_modules/**,**/.git/**}';
+
+export class ImageHistory implements vscode.Disposable {
+  private items: StoredImage[] = [];
+  private loading: Promise<void> | undefined;
+  private scanningNow = false;
+  private readonly changed = new vscode.EventEmitter<HistoryChange>();
+  /** Fires with images just added, or 'reset' when the whole list changed (loaded, rescanned, files deleted). */
+  readonly onDidChange = this.changed.event;
+  private watchers: vscode.Disposable[] = [];
+  private removals = new Set<string>();
+  private removalTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly outputFolderSetting: () => string,
+    private readonly log: Log,
+  ) {}
+
+  /** Newest first. */
+  get all(): readonly StoredImage[] {
+    return this.items;
+  }
+
+  get scanning(): boolean {
+    return this.scanningNow;
+  }
+
+  /** Loads once: from workspace state (dropping files that are gone), or by scanning the output folders. */
+  load(): Promise<void> {
+    this.loading ??= this.loadOnce().catch((error: unknown) => this.log.error(`Loading the image history failed: ${String(error)}`));
+    return this.loading;
+  }
+
+  /** Rebuilds the list from the recipes in the saved files, keeping what only the state knew (reference paths). */
+  async rebuild(): Promise<void> {
+    this.scanningNow = true;
+    this.changed.fire({ kind: 'reset' });
+    const started = Date.now();
+    try {
+      const found = await scanForRecipes(this.outputFolderSetting());
+      const known = new Map(this.items.map((item) => [item.path, item]));
+      this.items = found
+        .map((item) => (known.get(item.path)?.referencesArePaths ? (known.get(item.path) as StoredImage) : item))
+        .sort(newestFirst)
+        .slice(0, MAX_ITEMS);
+      await this.persist();
+      this.log.info(`Image history rebuilt from ${found.length} saved images in ${Date.now() - started} ms`);
+    } finally {
+      this.scanningNow = false;
+      this.changed.fire({ kind: 'reset' });
+    }
+  }
+
+  /**
+   * Adds (or updates) the image saved at `uri`, described by the recipe inside it. `references` are the workspace
+   * paths the panel sent; without them the recipe's file names are kept.
+   */
+  async addFile(uri: vscode.Uri, references?: readonly string[]): Promise<StoredImage | undefined> {
+    const path = toWorkspacePath(uri);
+    if (!path) return undefined;
+    const recipe = await readRecipeFrom(uri);
+    if (!recipe) return undefined;
+    const item = fromRecipe(path, recipe, references);
+    this.items = [item, ...this.items.filter((existing) => existing.path !== path)].slice(0, MAX_ITEMS);
+    await this.persist();
+    this.changed.fire({ kind: 'added', items: [item] });
+    return item;
+  }
+
+  private async loadOnce(): Promise<void> {
+    const stored = this.state.get<unknown>(STATE_KEY);
+    if (Array.isArray(stored)) {
+      this.items = stored.filter(isStoredImage).sort(newestFirst);
+      this.changed.fire({ kind: 'reset' });
+      await this.dropMissing();
+    } else {
+      await this.rebuild();
+    }
+    this.watch();
+  }
+
+  /** Images saved by the commands (or another window) join the gallery; deleted ones leave it. */
+  private watch(): void {
+    const setting = this.outputFolderSetting();
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, globFor(setting)), false, true, false);
+      this.watchers.push(
+        watcher,
+        watcher.onDidCreate((uri) => void this.onCreated(uri)),
+        watcher.onDidDelete((uri) => this.onDeleted(uri)),
+      );
+    }
+  }
+
+  private async onCreated(uri: vscode.Uri): Promise<void> {
+    const path = toWorkspacePath(uri);
+    if (!path || this.items.some((item) => item.path === path)) return;
+    const recipe = await readRecipeFrom(uri).catch(() => undefined);
+    // The panel may have added it (with reference paths) while the file was read: keep that version.
+    if (!recipe || this.items.some((item) => item.path === path)) return;
+    const item = fromRecipe(path, recipe, undefined);
+    this.items = [item, ...this.items].sort(newestFirst).slice(0, MAX_ITEMS);
+    await this.persist();
+    this.changed.fire({ kind: 'added', items: [item] });
+  }
+
+  private onDeleted(uri: vscode.Uri): void {
+    const path = toWorkspacePath(uri);
+    if (!path || !this.items.some((item) => item.path === path)) return;
+    // Deleting a folder of images fires once per file: update the gallery once.
+    this.removals.add(path);
+    clearTimeout(this.removalTimer);
+    this.removalTimer = setTimeout(() => void this.applyRemovals(), 200);
+  }
+
+  private async applyRemovals(): Promise<void> {
+    const removed = this.removals;
+    this.removals = new Set();
+    this.items = this.items.filter((item) => !removed.has(item.path));
+    await this.persist();
+    this.changed.fire({ kind: 'reset' });
+  }
+
+  private async dropMissing(): Promise<void> {
+    const present = await mapBounded(this.items, PARALLEL_READS * 2, async (item) => {
+      const uri = fromWorkspacePath(item.path);
+      if (!uri) return false;
+      try {
+        await vscode.workspace.fs.stat(uri);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (present.every(Boolean)) return;
+    const gone = new Set(this.items.filter((_, index) => !present[index]).map((item) => item.path));
+    this.items = this.items.filter((item) => !gone.has(item.path));
+    await this.persist();
+    this.changed.fire({ kind: 'reset' });
+  }
+
+  private async persist(): Promise<void> {
+    await this.state.update(STATE_KEY, this.items);
+  }
+
+  dispose(): void {
+    clearTimeout(this.removalTimer);
+    this.watchers.forEach((watcher) => watcher.dispose());
+    this.watchers = [];
+    this.changed.dispose();
+  }
+}
+
+/** Where saved images can be: the output folder of each workspace folder, or anywhere with `${sourceDir}`. */
+function globFor(setting: string): string {
+  const parsed = parseOutputFolder(setting, false);
+  if (setting.trim().startsWith(SOURCE_DIR) || !parsed.ok || parsed.segments.length === 0) return IMAGE_GLOB;
+  return `${parsed.segments.join('/')}/${IMAGE_GLOB}`;
+}
+
+/** Every image in the output folders that carries our recipe. */
+async function scanForRecipes(setting: string): Promise<StoredImage[]> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const found = await Promise.all(
+    folders.map((folder) => vscode.workspace.findFiles(new vscode.RelativePattern(folder, globFor(setting)), EXCLUDE_GLOB, MAX_ITEMS)),
+  );
+  const files = found.flat();
+  const items = await mapBounded(files, PARALLEL_READS, async (uri) => {
+    const path = toWorkspacePath(uri);
+    const recipe = path ? await readRecipeFrom(uri).catch(() => undefined) : undefined;
+    return path && recipe ? fromRecipe(path, recipe, undefined) : undefined;
+  });
+  return items.filter((item): item is StoredImage => item !== undefined);
+}
+
+async function readRecipeFrom(uri: vscode.Uri): Promise<Recipe | undefined> {
+  return readRecipe(await readHead(uri));
+}
+
+/** The first bytes of a file: local files are read partially, so a folder of 4K images scans quickly. */
+async function readHead(uri: vscode.Uri): Promise<Uint8Array> {
+  if (uri.scheme !== 'file') return vscode.workspace.fs.readFile(uri);
+  const handle = await fs.open(uri.fsPath, 'r');
+  try {
+    const buffer = new Uint8Array(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function fromRecipe(path: string, recipe: Recipe, references: readonly string[] | undefined): StoredImage {
+  return {
+    path,
+    prompt: recipe.prompt,
+    model: recipe.model,
+    ...(recipe.aspectRatio ? { aspectRatio: recipe.aspectRatio } : {}),
+    ...(recipe.imageSize ? { imageSize: recipe.imageSize } : {}),
+    ...(recipe.outputFormat ? { outputFormat: recipe.outputFormat } : {}),
+    references: references ? [...references] : recipe.references.filter((name): name is string => typeof name === 'string'),
+    referencesArePaths: references !== undefined,
+    ...(recipe.refinedFrom ? { refinedFrom: recipe.refinedFrom } : {}),
+    ...(recipe.usage ? { usage: recipe.usage } : {}),
+    createdAt: typeof recipe.createdAt === 'string' ? recipe.createdAt : new Date(0).toISOString(),
+  };
+}
+
+function isStoredImage(value: unknown): value is StoredImage {
+  if (typeof value !== 'object' || value === null) return false;
+  const item = value as Record<string, unknown>;
+  return (
+    typeof item.path === 'string' &&
+    typeof item.prompt === 'string' &&
+    typeof item.model === 'string' &&
+    typeof item.createdAt === 'string' &&
+    Array.isArray(item.references) &&
+    typeof item.referencesArePaths === 'boolean'
+  );
+}
+
+function newestFirst(a: StoredImage, b: StoredImage): number {
+  return a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0;
+}
+
+async function mapBounded<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
