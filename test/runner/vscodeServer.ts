@@ -50,6 +50,7 @@ const NOISE = [
   /\[Service Worker\] registration/,
   /net::ERR_/,
   /^\s*$/,
+  /^\[\d\d:\d\d:\d\d\]\s*$/,
 ];
 
 export function isNoise(line: string): boolean {
