@@ -11,6 +11,7 @@ import { ImageGenerator } from './generation';
 import { ImageClientProvider } from './imageClientProvider';
 import { ImageWriter } from './imageWriter';
 import { Log } from './log';
+import { ModelCatalog } from './modelCatalog';
 import { PANEL_VIEW_ID } from './panel/panelProvider';
 import { registerPanel } from './panel/registerPanel';
 import { TokenStore } from './tokenStore';
@@ -25,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   const clients = new ImageClientProvider(log);
   context.subscriptions.push(clients);
   const generator = new ImageGenerator(tokens, clients, new ImageWriter(), log);
-  const generation = { generator, log };
+  const generation = { generator, catalog: new ModelCatalog(tokens, clients), log };
   registerPanel(context, { tokens, generator, log });
 
   const register = (id: string, handler: (...args: never[]) => unknown): void => {

@@ -18,7 +18,7 @@ export async function editImage(context: GenerationContext, first?: unknown, sel
   if (!images || images.length === 0) return undefined;
   const names = images.map((image) => path.posix.basename(image.path));
   const title = images.length === 1 ? `Edit ${names[0]}` : `Combine ${names.length} images: ${names.join(', ')}`;
-  const answer = await askForPrompt(readSettings(), title, 'What should change? e.g. make the background transparent');
+  const answer = await askForPrompt(readSettings(), title, 'What should change? e.g. make the background transparent', context.catalog);
   if (!answer) return undefined;
   return runGeneration(context, { prompt: answer.prompt, references: images, options: answer.options }, true);
 }

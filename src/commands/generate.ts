@@ -9,7 +9,7 @@ export async function generate(context: GenerationContext, args?: unknown): Prom
     const parsed = parseGenerateArgs(args);
     return runGeneration(context, { prompt: parsed.prompt, references: parsed.references, options: parsed }, false);
   }
-  const answer = await askForPrompt(readSettings(), 'Generate Image', 'Describe the image, e.g. a 16:9 cover of a lighthouse at dawn');
+  const answer = await askForPrompt(readSettings(), 'Generate Image', 'Describe the image, e.g. a 16:9 cover of a lighthouse at dawn', context.catalog);
   if (!answer) return undefined;
   return runGeneration(context, { prompt: answer.prompt, references: [], options: answer.options }, true);
 }

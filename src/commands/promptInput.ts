@@ -1,6 +1,7 @@
 // The prompt box of Generate/Edit/Refine: Enter runs with the current settings, a button changes options for this run.
 import * as vscode from 'vscode';
 import type { RunOptions } from '../generation';
+import type { ModelCatalog } from '../modelCatalog';
 import type { Settings } from '../settings';
 import { describeOptions, pickRunOptions } from './runOptionsPicker';
 
@@ -18,6 +19,7 @@ export async function askForPrompt(
   settings: Settings,
   title: string,
   placeholder: string,
+  catalog: ModelCatalog,
   initialOptions: RunOptions = {},
 ): Promise<PromptAnswer | undefined> {
   let options = initialOptions;
@@ -27,7 +29,7 @@ export async function askForPrompt(
     if (answer.kind === 'cancel') return undefined;
     value = answer.value;
     if (answer.kind === 'submit') return { prompt: answer.value, options };
-    options = (await pickRunOptions(settings, options)) ?? options;
+    options = (await pickRunOptions(settings, options, catalog)) ?? options;
   }
 }
 

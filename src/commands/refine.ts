@@ -18,7 +18,7 @@ export async function refine(context: GenerationContext, target?: unknown): Prom
   }
   const image = target instanceof vscode.Uri ? target : activeImage();
   if (!image) return undefined;
-  const answer = await askForPrompt(readSettings(), `Refine ${path.posix.basename(image.path)}`, 'What should change? e.g. warmer light, remove the text');
+  const answer = await askForPrompt(readSettings(), `Refine ${path.posix.basename(image.path)}`, 'What should change? e.g. warmer light, remove the text', context.catalog);
   if (!answer) return undefined;
   return runGeneration(context, { prompt: answer.prompt, references: [], options: answer.options, refine: image }, true);
 }

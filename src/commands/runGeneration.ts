@@ -6,12 +6,14 @@ import * as vscode from 'vscode';
 import { isImageError } from '../core/errors';
 import type { GenerationOutcome, GenerationRequest, ImageGenerator } from '../generation';
 import type { Log } from '../log';
+import type { ModelCatalog } from '../modelCatalog';
 import { readSettings } from '../settings';
 import { toResult, type GenerateResult } from './arguments';
 import { CommandIds } from './ids';
 
 export interface GenerationContext {
   readonly generator: ImageGenerator;
+  readonly catalog: ModelCatalog;
   readonly log: Log;
 }
 

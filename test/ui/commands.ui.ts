@@ -52,8 +52,52 @@ export default uiSuite('Palette and Explorer', [
     await screenshot('generated');
   }, 45_000),
 
+  step('the gear on the prompt box changes model, ratio and size for one run', async ({ page, workspace, gemini, screenshot }) => {
+    gemini.reset();
+    setWorkspaceSettings(workspace, { 'geminiImage.openAfterSave': false });
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'Gemini Image: Generate Image…');
+    const box = quickInput(page);
+    await box.input.waitFor({ state: 'visible' });
+    await box.input.fill('A cover image for the docs');
+    await box.widget.locator('[aria-label^="Model, aspect ratio, size"]').first().click();
+    const row = (label: string | RegExp) => box.widget.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+    // Each pick replaces the list in the same widget: wait for its title, filter by typing, accept with Enter.
+    const choose = async (title: string, label: string): Promise<void> => {
+      await box.widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 10_000 });
+      await box.input.fill(label);
+      await row(label).waitFor({ state: 'visible', timeout: 10_000 });
+      await row(label).click();
+    };
+    await choose('Options for this run', 'Model');
+    await box.widget.locator('.quick-input-title', { hasText: 'Model for this run' }).waitFor({ state: 'visible', timeout: 10_000 });
+    // The provider's own list: the local server offers image models and a text-embedding model that must be left out.
+    await row('gemini-3-pro-image-preview-4k').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(await row('text-embedding-004').count(), 0, 'a model that cannot make images is offered');
+    await screenshot('model-picker');
+    await choose('Model for this run', 'gemini-3-pro-image-preview');
+    await choose('Options for this run', 'Aspect ratio');
+    await choose('Aspect ratio for this run', '16:9');
+    await choose('Options for this run', 'Size');
+    await choose('Size for this run', '2K');
+    await choose('Options for this run', 'Done');
+    await box.title.filter({ hasText: 'Generate Image' }).waitFor({ state: 'visible', timeout: 10_000 });
+    await box.input.waitFor({ state: 'visible' });
+    assert.equal(await box.input.inputValue(), 'A cover image for the docs', 'the typed prompt was lost');
+    assert.match(await box.message.innerText(), /gemini-3-pro-image-preview · 16:9 · 2K/);
+    await screenshot('run-options');
+    await page.keyboard.press('Enter');
+    await waitForNotification(page, 'Saved a-cover-image-for-the-docs.png', 20_000);
+    const generated = gemini.requests.filter((request) => request.model !== undefined);
+    assert.equal(generated.length, 1);
+    assert.equal(generated[0].model, 'gemini-3-pro-image-preview');
+    const body = generated[0].body as { generationConfig?: { imageConfig?: Record<string, string> } };
+    assert.deepEqual(body.generationConfig?.imageConfig, { aspectRatio: '16:9', imageSize: '2K' });
+    assert.ok(fs.existsSync(path.join(workspace, 'generated-images', 'a-cover-image-for-the-docs.png')));
+  }, 45_000),
+
   step('right-click a PNG > Edit Image with Gemini… saves the edit next to it', async ({ page, workspace, screenshot }) => {
-    setWorkspaceSettings(workspace, { 'geminiImage.outputFolder': '${sourceDir}', 'geminiImage.openAfterSave': false });
+    setWorkspaceSettings(workspace, { 'geminiImage.outputFolder': '${sourceDir}' });
     await page.keyboard.press('Escape');
     const explorerRow = (name: string) =>
       page.locator('.explorer-folders-view .monaco-list-row', { hasText: new RegExp(`^\\s*${name.replace(/[.]/g, '\\.')}\\s*$`) }).first();
