@@ -1,12 +1,14 @@
 // Sends image jobs and model-list requests through a Transport: deadlines, size cap, retries, one log line per attempt.
 import { errorFromAnswer, readErrorAnswer } from './errorAnswer';
 import { describeBytes, describeDuration, ImageError, isImageError, redactSecret } from './errors';
-import type { ApiContent, ImageJob, ImageResult, ProviderSettings } from './imageJob';
+import type { ApiContent, GeneratedImage, ImageJob, ImageResult, ProviderSettings } from './imageJob';
 import { describeModel, KNOWN_MODEL_IDS, normalizeModelId, type ModelCapabilities } from './models';
 import { hostOf } from './origin';
 import { buildGenerateRequest, buildModelsRequest } from './request';
 import { parseAnswer, parseAnswerJson, resultFromAnswer } from './response';
 import { isDailyQuota, RetryPolicy, systemClock, type Clock, type HeaderValues } from './retry';
+import { StreamedImageData, withImageData } from './streamAnswer';
+import { ImageStreamWriter, memorySink, type ImageSink, type ImageSinkFile, type StreamedImage } from './streamSink';
 import { headerValue, type HttpRequest, type Transport } from './transport';
 import { validateJob } from './validate';
 
@@ -52,9 +54,16 @@ const MAX_MODEL_PAGES = 20;
 /** Connection failures before any answer came: nothing was generated (or billed), so trying again is safe. */
 const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
-type Exchange =
-  | { readonly ok: true; readonly status: number; readonly headers: HeaderValues; readonly text: string; readonly bytes: number }
+/** An answer: a 2xx read by the streaming reader has `streamed`, every other one its `text`. */
+type Exchange<V> =
+  | { readonly ok: true; readonly status: number; readonly headers: HeaderValues; readonly text: string; readonly bytes: number; readonly streamed?: V }
   | { readonly ok: false; readonly error: ImageError; readonly beforeAnswer: boolean };
+
+/** Reads a 2xx body as it arrives (the body is already capped and stops on abort). */
+type StreamReader<V> = (body: AsyncIterable<Uint8Array>, status: number) => Promise<V>;
+
+/** The result with each image in its (uncommitted) file; the conversation holds StreamedImageData where image data was. */
+export type StreamedResult<F> = Omit<ImageResult, 'images'> & { readonly images: readonly StreamedImage<F>[] };
 
 interface ExchangeContext {
   readonly host: string;
@@ -83,9 +92,31 @@ export class ImageClient {
 
   /**
    * Generates images for the job. Resolves with at least one validated image; otherwise rejects with an
-   * ImageError saying why (never containing the token).
+   * ImageError saying why (never containing the token). The bytes are kept in memory: see stream() for files.
    */
   async generate(job: ImageJob, provider: ProviderSettings, token: string | undefined, signal?: AbortSignal): Promise<ImageResult> {
+    const result = await this.stream(job, provider, token, signal, memorySink);
+    const bytesOf = new Map(result.images.filter((image) => image.placeholder).map((image) => [image.placeholder, image.file.bytes]));
+    const images: GeneratedImage[] = result.images.map((image) => ({ bytes: image.file.bytes, format: image.format, mimeType: image.mimeType }));
+    const conversation = withImageData(result.conversation, (placeholder) => {
+      const bytes = bytesOf.get(placeholder);
+      return bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    });
+    return { ...result, images, conversation };
+  }
+
+  /**
+   * Generates images for the job, writing each image into a file from `sink` while the answer arrives.
+   * Resolves once the whole answer was read and checked, with every image complete in its file; the caller
+   * commits or aborts those files. On failure every file opened for this job is aborted before the rejection.
+   */
+  async stream<F extends ImageSinkFile>(
+    job: ImageJob,
+    provider: ProviderSettings,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+    sink: ImageSink<F>,
+  ): Promise<StreamedResult<F>> {
     const host = hostOf(provider.baseUrl);
     const log = redactingLog(this.log, token);
     try {
@@ -98,18 +129,42 @@ export class ImageClient {
       const sent: ApiContent[] = [...(job.history ?? []), userTurn];
       const summary = `POST ${host} model=${normalizeModelId(job.model)} ${describeOptions(job)} request=${describeBytes(Buffer.byteLength(body))}`;
       const context: ExchangeContext = { host, signal, timeoutMs: timeoutMsOf(provider), model: job.model };
-      return await this.sendWithRetries(request, provider, context, summary, log, (exchange) => {
-        const json = parseAnswerJson(exchange.text, host, exchange.status);
-        // Some gateways answer 200 with a Google-style error body.
-        const embedded = embeddedError(json);
-        if (embedded) throw errorFromAnswer(readErrorAnswer(embedded, exchange.text), { host, model: job.model, attempts: 1 });
-        const answer = parseAnswer(json, host);
-        for (const problem of answer.problems) log.warn(`${host}: skipped ${problem}`);
-        const result = resultFromAnswer(answer, sent, host);
-        const images = result.images.map((image) => `${image.format} ${describeBytes(image.bytes.length)}`).join(', ');
-        const drafts = answer.draftsSkipped ? `, ${answer.draftsSkipped} draft part(s) skipped` : '';
-        log.info(`${host}: ${result.images.length} image(s) (${images})${drafts}, finishReason ${result.finishReasons.join(', ') || 'none'}`);
-        return result;
+      const read: StreamReader<{ json: unknown; writer: ImageStreamWriter<F> }> = async (chunks, status) => {
+        const writer = new ImageStreamWriter(sink, host, status);
+        try {
+          for await (const chunk of chunks) await writer.push(chunk);
+          return { json: await writer.end(), writer };
+        } catch (error) {
+          await writer.abortAll();
+          throw error;
+        }
+      };
+      return await this.sendWithRetries(request, provider, context, summary, log, read, async (exchange) => {
+        const { json, writer } = exchange.streamed ?? { json: undefined, writer: new ImageStreamWriter(sink, host, exchange.status) };
+        try {
+          // Some gateways answer 200 with a Google-style error body.
+          const embedded = embeddedError(json);
+          if (embedded) throw errorFromAnswer(readErrorAnswer(embedded, JSON.stringify(json)), { host, model: job.model, attempts: 1 });
+          const answer = parseAnswer(json, host, (data) => {
+            if (!(data instanceof StreamedImageData)) return undefined;
+            const outcome = writer.outcome(data.id);
+            if ('image' in outcome) return { image: { ...outcome.image, placeholder: data } };
+            return 'problem' in outcome ? outcome : { problem: 'invalid' };
+          });
+          for (const problem of answer.problems) log.warn(`${host}: skipped ${problem}`);
+          const parsed = resultFromAnswer(answer, sent, host);
+          const images: StreamedImage<F>[] = [];
+          // Images that came as data URLs inside text are small: they go through the same sink whole.
+          for (const image of parsed.images) images.push('file' in image ? image : await writer.saveWhole(image));
+          await writer.abortAll(new Set(images.map((image) => image.file)));
+          const described = images.map((image) => `${image.format} ${describeBytes(image.size)}`).join(', ');
+          const drafts = answer.draftsSkipped ? `, ${answer.draftsSkipped} draft part(s) skipped` : '';
+          log.info(`${host}: ${images.length} image(s) (${described})${drafts}, finishReason ${parsed.finishReasons.join(', ') || 'none'}`);
+          return { ...parsed, images };
+        } catch (error) {
+          await writer.abortAll();
+          throw error;
+        }
       });
     } catch (error) {
       throw finalError(error, host, token);
@@ -131,7 +186,7 @@ export class ImageClient {
       let pageToken: string | undefined;
       for (let page = 1; page <= MAX_MODEL_PAGES; page++) {
         const { url, headers } = buildModelsRequest(provider, token, pageToken);
-        const json = await this.sendWithRetries({ method: 'GET', url, headers }, { ...provider, maxRetries: 0 }, context, `GET ${host} models page ${page}`, log, (exchange) =>
+        const json = await this.sendWithRetries({ method: 'GET', url, headers }, { ...provider, maxRetries: 0 }, context, `GET ${host} models page ${page}`, log, undefined, (exchange) =>
           parseAnswerJson(exchange.text, host, exchange.status),
         );
         const body = isObject(json) ? json : {};
@@ -155,21 +210,22 @@ export class ImageClient {
     return { models: dedupe(found), source: 'provider' };
   }
 
-  /** One request, retried as the policy allows; `onSuccess` turns a 2xx answer into the result. */
-  private async sendWithRetries<T>(
+  /** One request, retried as the policy allows; `stream` reads a 2xx body as it arrives, `onSuccess` makes the result. */
+  private async sendWithRetries<T, V>(
     request: HttpRequest,
     provider: ProviderSettings,
     context: ExchangeContext,
     summary: string,
     log: ClientLog,
-    onSuccess: (exchange: Extract<Exchange, { ok: true }>) => T,
+    stream: StreamReader<V> | undefined,
+    onSuccess: (exchange: Extract<Exchange<V>, { ok: true }>) => T | Promise<T>,
   ): Promise<T> {
     const { host, signal, model } = context;
     const policy = new RetryPolicy({ maxRetries: provider.maxRetries, random: this.random, capMs: this.retryCapMs });
     for (let attempt = 1; ; attempt++) {
       throwIfCancelled(signal, host);
       const started = this.clock.now();
-      const exchange = await this.exchange(request, context);
+      const exchange = await this.exchange(request, context, stream);
       const took = `in ${Math.round(this.clock.now() - started)} ms, attempt ${attempt}/${policy.maxAttempts}`;
       const line = (outcome: string): string => `${summary} → ${outcome} ${took}`;
 
@@ -190,7 +246,7 @@ export class ImageClient {
       const received = `${status} (${describeBytes(exchange.bytes)})`;
       if (status >= 200 && status < 300) {
         log.info(line(received));
-        return onSuccess(exchange);
+        return await onSuccess(exchange);
       }
       if (status >= 300 && status < 400) {
         log.error(line(received));
@@ -215,7 +271,7 @@ export class ImageClient {
   }
 
   /** Sends once and reads the whole answer, under the deadline and the size cap. Never throws. */
-  private async exchange(request: HttpRequest, context: ExchangeContext): Promise<Exchange> {
+  private async exchange<V>(request: HttpRequest, context: ExchangeContext, stream?: StreamReader<V>): Promise<Exchange<V>> {
     const { host, timeoutMs, signal } = context;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error('deadline')), timeoutMs);
@@ -224,8 +280,15 @@ export class ImageClient {
     try {
       const response = await this.transport.request(request, { signal: combined, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs });
       beforeAnswer = false;
-      const { text, bytes } = await readBody(response.body, response.headers, this.maxResponseBytes, combined, host);
-      return { ok: true, status: response.status, headers: response.headers, text, bytes };
+      const counted = { bytes: 0 };
+      const body = cappedBody(response.body, response.headers, this.maxResponseBytes, combined, host, counted);
+      if (stream && response.status >= 200 && response.status < 300) {
+        const streamed = await stream(body, response.status);
+        return { ok: true, status: response.status, headers: response.headers, text: '', bytes: counted.bytes, streamed };
+      }
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of body) chunks.push(chunk);
+      return { ok: true, status: response.status, headers: response.headers, text: Buffer.concat(chunks).toString('utf8'), bytes: counted.bytes };
     } catch (thrown) {
       let error: ImageError;
       if (signal?.aborted) error = cancelledError(host);
@@ -248,14 +311,15 @@ export class ImageClient {
   }
 }
 
-/** Reads the body as text, refusing it as soon as it passes the cap, and giving up when the signal aborts. */
-async function readBody(
+/** The body's chunks, refused as soon as they pass the cap, ending when the signal aborts; `counted` keeps the total. */
+async function* cappedBody(
   body: AsyncIterable<Uint8Array>,
   headers: HeaderValues,
   maxBytes: number,
   signal: AbortSignal,
   host: string,
-): Promise<{ text: string; bytes: number }> {
+  counted: { bytes: number },
+): AsyncGenerator<Uint8Array, void, undefined> {
   const declared = Number(headerValue(headers, 'content-length'));
   const tooLarge = (size: string): ImageError =>
     new ImageError(
@@ -272,17 +336,15 @@ async function readBody(
     else signal.addEventListener('abort', onAbort, { once: true });
   });
   aborted.catch(() => undefined);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
   let finished = false;
   try {
     if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(describeBytes(declared));
     for (;;) {
       const next = await Promise.race([iterator.next(), aborted]);
       if (next.done) break;
-      total += next.value.length;
-      if (total > maxBytes) throw tooLarge(`over ${describeBytes(maxBytes)}`);
-      chunks.push(next.value);
+      counted.bytes += next.value.length;
+      if (counted.bytes > maxBytes) throw tooLarge(`over ${describeBytes(maxBytes)}`);
+      yield next.value;
     }
     finished = true;
   } finally {
@@ -290,7 +352,6 @@ async function readBody(
     // Stops the download (and frees the socket) when the answer is refused midway.
     if (!finished) iterator.return?.().catch(() => undefined);
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), bytes: total };
 }
 
 function timeoutMsOf(provider: ProviderSettings): number {

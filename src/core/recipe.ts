@@ -33,6 +33,45 @@ export function recipeInsertion(format: string, recipe: Recipe): { offset: numbe
   return undefined;
 }
 
+/** Room kept beyond the recipe known when an image starts to arrive: its usage only comes at the end of the answer. */
+const RECIPE_ROOM = 512;
+
+/**
+ * The recipe bytes to write while an image streams in, padded so that the final recipe (with usage) can later be
+ * written over them at the same length: see recipeInsertionOfLength. Undefined for formats without a place for it.
+ */
+export function recipeSlot(format: string, recipe: Recipe): { offset: number; bytes: Uint8Array } | undefined {
+  const plain = recipeInsertion(format, recipe);
+  if (!plain) return undefined;
+  const length = Math.min(plain.bytes.length + RECIPE_ROOM, format === 'jpeg' ? MAX_JPEG_COMMENT + 4 : Number.MAX_SAFE_INTEGER);
+  const bytes = recipeInsertionOfLength(format, recipe, length);
+  return bytes && { offset: plain.offset, bytes };
+}
+
+/**
+ * The recipe chunk (PNG iTXt) or segment (JPEG COM) exactly `length` bytes long, the JSON padded with spaces.
+ * When the recipe does not fit, its usage is left out, then its prompt shortened; undefined if even that fails.
+ */
+export function recipeInsertionOfLength(format: string, recipe: Recipe, length: number): Uint8Array | undefined {
+  const overhead = format === 'png' ? 12 + RECIPE_KEYWORD.length + 5 : format === 'jpeg' ? 4 + JPEG_PREFIX.length : -1;
+  const room = length - overhead;
+  if (overhead < 0 || room < 2) return undefined;
+  const encoder = new TextEncoder();
+  for (const candidate of [recipe, { ...recipe, usage: undefined }]) {
+    let text = encoder.encode(JSON.stringify(candidate));
+    if (text.length > room) {
+      const overflow = text.length - room;
+      const prompt = candidate.prompt.slice(0, Math.max(0, candidate.prompt.length - overflow - 16)) + '…';
+      text = encoder.encode(JSON.stringify({ ...candidate, prompt }));
+    }
+    if (text.length > room) continue;
+    const padded = new Uint8Array(room).fill(0x20);
+    padded.set(text, 0);
+    return format === 'png' ? pngTextChunkOf(padded) : jpegSegmentOf(encoder.encode(JPEG_PREFIX), padded);
+  }
+  return undefined;
+}
+
 /** Returns the image with its recipe embedded; formats without a place for it come back unchanged. */
 export function embedRecipe(image: Uint8Array, format: string, recipe: Recipe): Uint8Array {
   const insertion = recipeInsertion(format, recipe);
@@ -108,9 +147,12 @@ function isJpeg(image: Uint8Array): boolean {
 }
 
 function pngTextChunk(recipe: Recipe): Uint8Array {
+  return pngTextChunkOf(new TextEncoder().encode(JSON.stringify(recipe)));
+}
+
+function pngTextChunkOf(text: Uint8Array): Uint8Array {
   // iTXt: keyword, NUL, compression flag 0, method 0, empty language tag NUL, empty translated keyword NUL, UTF-8 text.
   const keyword = new TextEncoder().encode(RECIPE_KEYWORD);
-  const text = new TextEncoder().encode(JSON.stringify(recipe));
   const data = new Uint8Array(keyword.length + 5 + text.length);
   data.set(keyword, 0);
   data.set(text, keyword.length + 5);
@@ -165,11 +207,20 @@ function jpegComment(recipe: Recipe): Uint8Array {
     const prompt = recipe.prompt.slice(0, Math.max(0, recipe.prompt.length - overflow - 16)) + '…';
     text = encoder.encode(JPEG_PREFIX + JSON.stringify({ ...recipe, prompt }));
   }
-  const segment = new Uint8Array(4 + text.length);
+  return jpegSegmentOf(text);
+}
+
+function jpegSegmentOf(...pieces: Uint8Array[]): Uint8Array {
+  const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  const segment = new Uint8Array(4 + length);
   segment[0] = 0xff;
   segment[1] = 0xfe;
-  new DataView(segment.buffer).setUint16(2, text.length + 2);
-  segment.set(text, 4);
+  new DataView(segment.buffer).setUint16(2, length + 2);
+  let at = 4;
+  for (const piece of pieces) {
+    segment.set(piece, at);
+    at += piece.length;
+  }
   return segment;
 }
 

@@ -5,8 +5,8 @@ import { mimeTypeOf, sniffImageType } from './sniff';
 
 const OUTPUT_FORMATS: readonly string[] = ['png', 'jpeg', 'webp', 'gif'];
 
-export interface ParsedAnswer {
-  readonly images: GeneratedImage[];
+export interface ParsedAnswer<I = GeneratedImage> {
+  readonly images: I[];
   readonly texts: string[];
   /** One per candidate that had one. */
   readonly finishReasons: string[];
@@ -36,8 +36,22 @@ export function parseAnswerJson(text: string, host: string, status: number): unk
   }
 }
 
-/** Everything the answer holds; throws malformedAnswer when it is not a generateContent answer at all. */
-export function parseAnswer(json: unknown, host: string): ParsedAnswer {
+/** What a streamed image's data turned into; parseAnswer turns problems into messages naming the part. */
+export type StreamedImageOutcome<S> = { readonly image: S } | { readonly problem: 'noData' | 'invalid' | 'notImage'; readonly type?: string };
+
+/**
+ * Reads an image `data` value that is not a base64 string (the streaming parser put a placeholder there);
+ * undefined for ordinary values.
+ */
+export type StreamedImageReader<S> = (data: unknown) => StreamedImageOutcome<S> | undefined;
+
+/**
+ * Everything the answer holds; throws malformedAnswer when it is not a generateContent answer at all.
+ * `streamed` reads image data that was decoded while the answer arrived.
+ */
+export function parseAnswer(json: unknown, host: string): ParsedAnswer;
+export function parseAnswer<S>(json: unknown, host: string, streamed: StreamedImageReader<S>): ParsedAnswer<GeneratedImage | S>;
+export function parseAnswer<S>(json: unknown, host: string, streamed?: StreamedImageReader<S>): ParsedAnswer<GeneratedImage | S> {
   if (!isObject(json) || (!Array.isArray(json.candidates) && !isObject(json.promptFeedback))) {
     throw new ImageError(
       'malformedAnswer',
@@ -45,7 +59,7 @@ export function parseAnswer(json: unknown, host: string): ParsedAnswer {
       { host },
     );
   }
-  const images: GeneratedImage[] = [];
+  const images: (GeneratedImage | S)[] = [];
   const texts: string[] = [];
   const finishReasons: string[] = [];
   const finishMessages: string[] = [];
@@ -69,10 +83,11 @@ export function parseAnswer(json: unknown, host: string): ParsedAnswer {
       const inline = isObject(part.inlineData) ? part.inlineData : isObject(part.inline_data) ? part.inline_data : undefined;
       if (inline) {
         const declared = typeof inline.mimeType === 'string' ? inline.mimeType : typeof inline.mime_type === 'string' ? inline.mime_type : '';
-        const image = readImage(inline.data, declared, problems);
+        const outcome = streamed?.(inline.data);
+        const image = outcome ? takeOutcome(outcome, declared, problems) : readImage(inline.data, declared, problems);
         if (image) images.push(image);
       } else if (typeof part.text === 'string') {
-        const rest = extractDataUrls(part.text, images, problems);
+        const rest = extractDataUrls(part.text, (image) => images.push(image), problems);
         if (rest.trim() !== '') texts.push(rest.trim());
       }
     }
@@ -98,7 +113,9 @@ export function parseAnswer(json: unknown, host: string): ParsedAnswer {
  * (blocked prompt, refused image, text only, unreadable image data).
  * `sent` is the conversation as sent (earlier turns and this user turn).
  */
-export function resultFromAnswer(answer: ParsedAnswer, sent: readonly ApiContent[], host: string): ImageResult {
+export function resultFromAnswer(answer: ParsedAnswer, sent: readonly ApiContent[], host: string): ImageResult;
+export function resultFromAnswer<I>(answer: ParsedAnswer<I>, sent: readonly ApiContent[], host: string): Omit<ImageResult, 'images'> & { images: I[] };
+export function resultFromAnswer<I>(answer: ParsedAnswer<I>, sent: readonly ApiContent[], host: string): Omit<ImageResult, 'images'> & { images: I[] } {
   if (answer.images.length > 0) {
     return {
       images: answer.images,
@@ -171,23 +188,23 @@ function refusalMessage(reason: string, finishMessage: string | undefined, host:
 }
 
 function readImage(data: unknown, declared: string, problems: string[]): GeneratedImage | undefined {
-  const label = declared || 'no mime type';
-  if (typeof data !== 'string' || data.length === 0) {
-    problems.push(`an image part (${label}) had no data`);
-    return undefined;
-  }
+  if (typeof data !== 'string' || data.length === 0) return takeOutcome({ problem: 'noData' }, declared, problems);
   const bytes = decodeBase64(data);
-  if (!bytes) {
-    problems.push(`an image part (${label}) was not valid base64`);
-    return undefined;
-  }
+  if (!bytes) return takeOutcome({ problem: 'invalid' }, declared, problems);
   const type = sniffImageType(bytes);
-  if (!type || !OUTPUT_FORMATS.includes(type)) {
-    problems.push(`an image part (${label}) is ${type ? `a ${type.toUpperCase()} file` : 'not a PNG, JPEG, WebP or GIF image'}`);
-    return undefined;
-  }
+  if (!type || !OUTPUT_FORMATS.includes(type)) return takeOutcome({ problem: 'notImage', type }, declared, problems);
   const format = type as ImageFormat;
   return { bytes, format, mimeType: mimeTypeOf(format) };
+}
+
+/** The image, or undefined with the problem described (naming the declared type) for the log and the error. */
+function takeOutcome<S>(outcome: StreamedImageOutcome<S>, declared: string, problems: string[]): S | undefined {
+  if ('image' in outcome) return outcome.image;
+  const label = declared || 'no mime type';
+  if (outcome.problem === 'noData') problems.push(`an image part (${label}) had no data`);
+  else if (outcome.problem === 'invalid') problems.push(`an image part (${label}) was not valid base64`);
+  else problems.push(`an image part (${label}) is ${outcome.type ? `a ${outcome.type.toUpperCase()} file` : 'not a PNG, JPEG, WebP or GIF image'}`);
+  return undefined;
 }
 
 /** Strict base64 (standard or URL-safe alphabet, padding optional); undefined when it is not. */
@@ -203,11 +220,11 @@ const MARKDOWN_DATA_URL = /!\[[^\]]*\]\(\s*data:image\/[\w.+-]+;base64,([A-Za-z0
 const BARE_DATA_URL = /data:image\/[\w.+-]+;base64,([A-Za-z0-9+/=_-]+)/g;
 
 /** Some gateways put images into text as `![image](data:image/png;base64,…)`: take them out, keep the rest. */
-function extractDataUrls(text: string, images: GeneratedImage[], problems: string[]): string {
+function extractDataUrls(text: string, found: (image: GeneratedImage) => void, problems: string[]): string {
   if (!text.includes('data:image/')) return text;
   const take = (_match: string, data: string): string => {
     const image = readImage(data, 'data URL in text', problems);
-    if (image) images.push(image);
+    if (image) found(image);
     return '';
   };
   return text.replace(MARKDOWN_DATA_URL, take).replace(BARE_DATA_URL, take);

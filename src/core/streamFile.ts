@@ -1,0 +1,131 @@
+// Writes a streamed image into a temporary file next to its final place, keeping room for the recipe after the header.
+import { constants, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import type { ImageSinkFile, NewImage } from './streamSink';
+
+/** Where the recipe goes in this format and the padded bytes that hold its place until the end of the answer. */
+export interface RecipePlace {
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+}
+
+export class TempImageFile implements ImageSinkFile {
+  /** Image bytes (without the recipe). */
+  size = 0;
+  private position = 0;
+  /** The first bytes, held until the header is known to be where the recipe may follow it. */
+  private head: Uint8Array[] = [];
+  private headBytes = 0;
+  private headDone = false;
+  /** Where the recipe slot was written, when it was. */
+  private slotAt: number | undefined;
+  private closed = false;
+  private removed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly image: NewImage,
+    private readonly handle: FileHandle,
+    private readonly recipe: RecipePlace | undefined,
+  ) {}
+
+  /** Creates the file (never replacing one) with a name nobody else uses. */
+  static async create(path: string, image: NewImage, recipe: RecipePlace | undefined): Promise<TempImageFile> {
+    const handle = await fs.open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+    return new TempImageFile(path, image, handle, recipe);
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    this.size += bytes.length;
+    if (this.headDone) {
+      await this.append(bytes);
+      return;
+    }
+    this.head.push(bytes);
+    this.headBytes += bytes.length;
+    if (this.headBytes >= (this.recipe?.offset ?? 0)) await this.writeHead();
+  }
+
+  async end(): Promise<void> {
+    if (!this.headDone) await this.writeHead();
+  }
+
+  /** Replaces the placeholder recipe with the final one (same length) in place; false if there is no slot. */
+  async writeRecipe(bytes: Uint8Array | undefined): Promise<boolean> {
+    if (this.slotAt === undefined || !bytes || bytes.length !== this.recipe?.bytes.length) return false;
+    await this.handle.write(bytes, 0, bytes.length, this.slotAt);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+
+  async abort(): Promise<void> {
+    await this.close().catch(() => undefined);
+    if (this.removed) return;
+    this.removed = true;
+    await fs.rm(this.path, { force: true });
+  }
+
+  private async writeHead(): Promise<void> {
+    this.headDone = true;
+    const head = Buffer.concat(this.head);
+    this.head = [];
+    const recipe = this.recipe;
+    if (recipe && head.length >= recipe.offset && headerAllowsRecipe(this.image.format, head)) {
+      this.slotAt = recipe.offset;
+      await this.append(head.subarray(0, recipe.offset));
+      await this.append(recipe.bytes);
+      await this.append(head.subarray(recipe.offset));
+    } else {
+      await this.append(head);
+    }
+  }
+
+  private async append(bytes: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, this.position);
+      done += bytesWritten;
+      this.position += bytesWritten;
+    }
+  }
+}
+
+/** A PNG whose first chunk is IHDR (the recipe follows it), or a JPEG starting with SOI. */
+function headerAllowsRecipe(format: string, head: Uint8Array): boolean {
+  if (format === 'png') return head.length >= 33 && head[12] === 0x49 && head[13] === 0x48 && head[14] === 0x44 && head[15] === 0x52 && head[11] === 13;
+  if (format === 'jpeg') return head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+  return false;
+}
+
+/**
+ * Gives the finished temporary file its final name without ever replacing a file: a hard link fails if the name
+ * is taken; where links are not supported, a rename after checking the name (the caller holds the name's claim).
+ */
+export async function placeWithoutOverwrite(temporary: string, target: string): Promise<'placed' | 'taken'> {
+  try {
+    await fs.link(temporary, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return 'taken';
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV' && code !== 'ENOSYS' && code !== 'EMLINK') throw error;
+    if (await exists(target)) return 'taken';
+    await fs.rename(temporary, target);
+    return 'placed';
+  }
+  await fs.rm(temporary, { force: true });
+  return 'placed';
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

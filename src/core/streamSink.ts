@@ -1,0 +1,220 @@
+// Feeds an answer stream's images into files as their bytes arrive: sniffed first, drafts and bad data thrown away.
+import type { GeneratedImage, ImageFormat } from './imageJob';
+import { mimeTypeOf, sniffImageType } from './sniff';
+import { AnswerStream, type StreamedImageData, type StreamedImagePart } from './streamAnswer';
+
+/** One image being written (a temporary file, or memory); nothing is visible to the user until the caller commits it. */
+export interface ImageSinkFile {
+  /** Appends image bytes in order. The first call carries at least the first 64 bytes (or the whole image). */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Every byte arrived and was valid. */
+  end(): Promise<void>;
+  /** Throws away whatever was written. Safe to call at any time, more than once. */
+  abort(): Promise<void>;
+}
+
+export interface NewImage {
+  /** Sniffed from the first bytes, whatever the answer declared. */
+  readonly format: ImageFormat;
+  readonly mimeType: string;
+}
+
+/** Where the images of one answer go; the caller decides (a temporary file next to the final place, or memory). */
+export interface ImageSink<F extends ImageSinkFile> {
+  open(image: NewImage): Promise<F>;
+}
+
+/** An image that arrived completely, in its file (not yet committed). */
+export interface StreamedImage<F> extends NewImage {
+  readonly file: F;
+  /** Image bytes. */
+  readonly size: number;
+  /** What stands for it in the conversation; undefined for an image that came as a data URL in text. */
+  readonly placeholder?: StreamedImageData;
+}
+
+/** What became of one image data string of the answer. */
+export type StreamedOutcome<F> =
+  | { readonly image: StreamedImage<F> }
+  | { readonly problem: 'noData' | 'invalid' | 'notImage'; readonly type?: string }
+  | { readonly draft: true };
+
+const OUTPUT_FORMATS: readonly string[] = ['png', 'jpeg', 'webp', 'gif'];
+/** Enough bytes to tell every format apart. */
+const SNIFF_BYTES = 64;
+/** Decoded bytes are written in pieces at least this large (fewer, larger writes). */
+const WRITE_BYTES = 512 * 1024;
+
+interface Track<F extends ImageSinkFile> {
+  readonly part: StreamedImagePart;
+  file?: F;
+  format?: ImageFormat;
+  /** The write in flight: at most one per image, so memory stays bounded while the network is read. */
+  writing?: Promise<void>;
+  failure?: unknown;
+  outcome?: StreamedOutcome<F>;
+}
+
+/** Drives an AnswerStream: push the body's chunks, then end(); abortAll() on any failure removes every file. */
+export class ImageStreamWriter<F extends ImageSinkFile> {
+  readonly answer: AnswerStream;
+  private readonly tracks: Track<F>[] = [];
+  private readonly extra: F[] = [];
+  private broken: unknown;
+
+  constructor(
+    private readonly sink: ImageSink<F>,
+    host: string,
+    status: number,
+  ) {
+    this.answer = new AnswerStream(host, status);
+  }
+
+  async push(chunk: Uint8Array): Promise<void> {
+    if (this.broken) return;
+    try {
+      this.answer.push(chunk);
+    } catch (error) {
+      // Not JSON: nothing more is parsed or written, but the body is still counted, so an oversize answer says so.
+      this.broken = error;
+      await this.abortAll();
+      return;
+    }
+    await this.pump();
+  }
+
+  /** The body ended: finishes every image and returns the answer's JSON. */
+  async end(): Promise<unknown> {
+    if (this.broken) throw this.broken;
+    const json = this.answer.end();
+    await this.pump();
+    return json;
+  }
+
+  /** What became of the image whose data the StreamedImageData with this id stands for. */
+  outcome(id: number): StreamedOutcome<F> {
+    const track = this.tracks[id];
+    return track?.outcome ?? { problem: 'invalid' };
+  }
+
+  /** Writes an image that came whole (a data URL inside text) through the same sink. */
+  async saveWhole(image: GeneratedImage): Promise<StreamedImage<F>> {
+    const file = await this.sink.open({ format: image.format, mimeType: image.mimeType });
+    this.extra.push(file);
+    await file.write(image.bytes);
+    await file.end();
+    return { file, format: image.format, mimeType: image.mimeType, size: image.bytes.length };
+  }
+
+  /** Removes every file this answer opened, except those handed on (`keep`). */
+  async abortAll(keep: ReadonlySet<F> = new Set()): Promise<void> {
+    const files: F[] = [...this.extra];
+    for (const track of this.tracks) {
+      if (track.writing) await track.writing;
+      if (track.file) files.push(track.file);
+    }
+    await Promise.all(files.filter((file) => !keep.has(file)).map((file) => file.abort().catch(() => undefined)));
+  }
+
+  private async pump(): Promise<void> {
+    for (const part of this.answer.images) {
+      const track = (this.tracks[part.id] ??= { part });
+      await this.advance(track);
+    }
+  }
+
+  private async advance(track: Track<F>): Promise<void> {
+    const { part } = track;
+    const data = part.data;
+    if (part.draft) {
+      if (!track.outcome || !('draft' in track.outcome)) {
+        await this.drop(track);
+        track.outcome = { draft: true };
+      }
+      return;
+    }
+    if (track.outcome) return;
+    if (data.invalid) {
+      await this.drop(track);
+      track.outcome = { problem: 'invalid' };
+      return;
+    }
+    if (!track.file) {
+      if (data.size < SNIFF_BYTES && !data.complete) return;
+      if (data.size === 0) {
+        track.outcome = { problem: 'noData' };
+        return;
+      }
+      const type = sniffImageType(data.peek(SNIFF_BYTES));
+      if (!type || !OUTPUT_FORMATS.includes(type)) {
+        data.discard();
+        track.outcome = { problem: 'notImage', type };
+        return;
+      }
+      track.format = type as ImageFormat;
+      track.file = await this.sink.open({ format: track.format, mimeType: mimeTypeOf(track.format) });
+    }
+    const file = track.file;
+    const pieces = data.take(WRITE_BYTES);
+    if (pieces.length > 0) {
+      await this.settle(track);
+      track.writing = writeAll(file, pieces).catch((error: unknown) => {
+        track.failure = error;
+      });
+    }
+    if (data.complete) {
+      await this.settle(track);
+      await file.end();
+      const format = track.format as ImageFormat;
+      track.outcome = { image: { file, format, mimeType: mimeTypeOf(format), size: data.size } };
+    }
+  }
+
+  /** Waits for the write in flight and surfaces its failure. */
+  private async settle(track: Track<F>): Promise<void> {
+    if (track.writing) await track.writing;
+    track.writing = undefined;
+    if (track.failure !== undefined) throw track.failure;
+  }
+
+  private async drop(track: Track<F>): Promise<void> {
+    track.part.data.discard();
+    if (track.writing) await track.writing;
+    track.writing = undefined;
+    const file = track.file;
+    track.file = undefined;
+    await file?.abort();
+  }
+}
+
+async function writeAll(file: ImageSinkFile, pieces: readonly Uint8Array[]): Promise<void> {
+  for (const piece of pieces) await file.write(piece);
+}
+
+/** Keeps the images in memory (for callers that want bytes, and file systems node:fs cannot reach). */
+export class MemoryImageFile implements ImageSinkFile {
+  private pieces: Uint8Array[] = [];
+  bytes: Uint8Array = new Uint8Array(0);
+  aborted = false;
+
+  constructor(readonly image: NewImage) {}
+
+  async write(bytes: Uint8Array): Promise<void> {
+    this.pieces.push(bytes);
+  }
+
+  async end(): Promise<void> {
+    this.bytes = this.pieces.length === 1 ? this.pieces[0] : new Uint8Array(Buffer.concat(this.pieces));
+    this.pieces = [];
+  }
+
+  async abort(): Promise<void> {
+    this.aborted = true;
+    this.pieces = [];
+    this.bytes = new Uint8Array(0);
+  }
+}
+
+export const memorySink: ImageSink<MemoryImageFile> = {
+  open: async (image) => new MemoryImageFile(image),
+};
