@@ -6,10 +6,11 @@ import { slugFromPrompt } from './core/fileName';
 import type { ApiContent, ImageJob, ProviderSettings, ReferenceImage, Usage } from './core/imageJob';
 import { hostOf } from './core/origin';
 import { parseOutputFolder } from './core/outputFolder';
-import type { Recipe } from './core/recipe';
+import { removeRecipe, type Recipe } from './core/recipe';
 import { mimeTypeOf, sniffImageType } from './core/sniff';
+import { streamedImages, withImageData, type StreamedImageData } from './core/streamAnswer';
 import type { ImageClientProvider } from './imageClientProvider';
-import type { ImageWriter } from './imageWriter';
+import type { ImageWriter, PendingImage } from './imageWriter';
 import type { Log } from './log';
 import type { Settings } from './settings';
 import type { TokenStore } from './tokenStore';
@@ -58,9 +59,18 @@ export interface GenerationOutcome {
   readonly failures: readonly string[];
 }
 
+/**
+ * A conversation kept for refinement without the image data in memory: each streamed image's placeholder maps to
+ * the file it was saved as, read back (recipe removed) only when the conversation is continued.
+ */
+interface Conversation {
+  readonly turns: readonly ApiContent[];
+  readonly images: ReadonlyMap<StreamedImageData, vscode.Uri>;
+}
+
 export class ImageGenerator {
   /** The conversation behind each recent result, for true multi-turn refinement. */
-  private readonly conversations = new Map<string, readonly ApiContent[]>();
+  private readonly conversations = new Map<string, Conversation>();
 
   constructor(
     private readonly tokens: TokenStore,
@@ -84,7 +94,8 @@ export class ImageGenerator {
     if (!token) {
       throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Token…" first.`, { host });
     }
-    const history = request.refine ? this.conversations.get(request.refine.toString()) : undefined;
+    const earlier = request.refine ? this.conversations.get(request.refine.toString()) : undefined;
+    const history = earlier ? await this.withImages(earlier) : undefined;
     const references = await readReferences(request.refine && !history ? [request.refine, ...request.references] : request.references);
     const chosen = effectiveOptions(settings, request.options);
     const job: ImageJob = {
@@ -115,27 +126,37 @@ export class ImageGenerator {
     const usages: Usage[] = [];
     const errors: unknown[] = [];
     const slug = slugFromPrompt(request.prompt);
+    const known: Recipe = {
+      version: 1,
+      prompt: job.prompt,
+      model: job.model,
+      aspectRatio: job.aspectRatio,
+      imageSize: job.imageSize,
+      outputFormat: job.outputFormat,
+      references: references.map((reference) => reference.name),
+      createdAt: new Date().toISOString(),
+      refinedFrom: request.refine ? vscode.workspace.asRelativePath(request.refine) : undefined,
+    };
     const runVariant = async (): Promise<void> => {
       try {
-        const result = await client.generate(job, provider, token, abort.signal);
-        const recipe: Recipe = {
-          version: 1,
-          prompt: job.prompt,
-          model: job.model,
-          aspectRatio: job.aspectRatio,
-          imageSize: job.imageSize,
-          outputFormat: job.outputFormat,
-          references: references.map((reference) => reference.name),
-          usage: result.usage,
-          createdAt: new Date().toISOString(),
-          refinedFrom: request.refine ? vscode.workspace.asRelativePath(request.refine) : undefined,
-        };
-        for (const image of result.images) {
-          const file = await this.writer.save(folder, slug, image, recipe);
-          this.remember(file, result.conversation);
-          files.push(file);
-          this.log.info(`Saved ${file.fsPath} (${image.bytes.length} bytes, ${image.format})`);
-          onSaved(file);
+        // Each image streams into a temporary file next to its final place while the answer arrives.
+        const result = await client.stream(job, provider, token, abort.signal, this.writer.sinkFor(folder, slug, known));
+        const recipe: Recipe = { ...known, usage: result.usage, createdAt: new Date().toISOString() };
+        const saved = new Map<StreamedImageData, vscode.Uri>(earlier?.images);
+        const conversation: Conversation = { turns: [...(earlier?.turns ?? []), ...result.conversation.slice(history?.length ?? 0)], images: saved };
+        const pending = new Set<PendingImage>(result.images.map((image) => image.file));
+        try {
+          for (const image of result.images) {
+            pending.delete(image.file);
+            const file = await this.writer.commit(folder, slug, image.file, recipe);
+            if (image.placeholder) saved.set(image.placeholder, file);
+            this.remember(file, conversation);
+            files.push(file);
+            this.log.info(`Saved ${file.fsPath} (${image.size} bytes, ${image.format})`);
+            onSaved(file);
+          }
+        } finally {
+          await Promise.all([...pending].map((file) => file.abort()));
         }
         texts.push(...result.texts);
         finishReasons.push(...result.finishReasons);
@@ -176,7 +197,24 @@ export class ImageGenerator {
     return parsed.segments.length > 0 ? vscode.Uri.joinPath(base, ...parsed.segments) : base;
   }
 
-  private remember(file: vscode.Uri, conversation: readonly ApiContent[]): void {
+  /** The conversation as it is sent: each image read back from its file; undefined (start afresh) if one is gone. */
+  private async withImages(conversation: Conversation): Promise<ApiContent[] | undefined> {
+    const data = new Map<StreamedImageData, string>();
+    try {
+      for (const placeholder of streamedImages(conversation.turns)) {
+        const file = conversation.images.get(placeholder);
+        if (!file) continue;
+        const bytes = removeRecipe(await vscode.workspace.fs.readFile(file));
+        data.set(placeholder, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'));
+      }
+    } catch (error) {
+      this.log.warn(`An image of the earlier conversation could not be read (${messageOf(error)}); refining it as a new reference instead.`);
+      return undefined;
+    }
+    return withImageData(conversation.turns, (placeholder) => data.get(placeholder));
+  }
+
+  private remember(file: vscode.Uri, conversation: Conversation): void {
     this.conversations.set(file.toString(), conversation);
     while (this.conversations.size > REMEMBERED_CONVERSATIONS) {
       const oldest = this.conversations.keys().next().value;

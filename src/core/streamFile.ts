@@ -50,6 +50,11 @@ export class TempImageFile implements ImageSinkFile {
     if (!this.headDone) await this.writeHead();
   }
 
+  /** The length the final recipe must have (that of the slot), or undefined when the file has no slot. */
+  get recipeLength(): number | undefined {
+    return this.slotAt === undefined ? undefined : this.recipe?.bytes.length;
+  }
+
   /** Replaces the placeholder recipe with the final one (same length) in place; false if there is no slot. */
   async writeRecipe(bytes: Uint8Array | undefined): Promise<boolean> {
     if (this.slotAt === undefined || !bytes || bytes.length !== this.recipe?.bytes.length) return false;
