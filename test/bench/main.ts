@@ -1,0 +1,303 @@
+// npm run bench [-- --quick]: time-to-file, memory, parallel variants, activation and sizes against the local server.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Agent, request } from 'undici';
+import { ImageClient } from '../../src/core/imageClient';
+import type { ImageJob, ProviderSettings } from '../../src/core/imageJob';
+import { recipeInsertionOfLength, recipeSlot, removeRecipe, type Recipe } from '../../src/core/recipe';
+import { buildGenerateRequest } from '../../src/core/request';
+import { placeWithoutOverwrite, TempImageFile } from '../../src/core/streamFile';
+import type { ImageSink } from '../../src/core/streamSink';
+import { createUndiciTransport } from '../../src/http/index';
+import { SENTINEL_TOKEN } from '../sentinel';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 3 : 7;
+const SIZES = quick ? ['1K'] : ['1K', '2K', '4K'];
+const MODEL = 'gemini-3-pro-image-preview';
+const PROMPT = 'A lighthouse on a cliff at dawn, benchmark';
+const root = path.resolve(__dirname, '..', '..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gis-bench-'));
+const lines: string[] = [];
+
+function say(line = ''): void {
+  lines.push(line);
+  console.log(line);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+const ms = (value: number): string => `${value.toFixed(1)} ms`;
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+const ratio = (value: number): string => `${value.toFixed(2)}×`;
+
+// ---- the server, in its own process so its work does not share our event loop -------------------------------
+
+async function startServer(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join(root, 'out', 'server', 'main.js'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = /listening on (\S+)/.exec(seen);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the test server exited (${code})`)));
+  });
+  return { url, child };
+}
+
+async function admin(url: string, route: string, body: unknown): Promise<void> {
+  const response = await request(`${url}/__admin/${route}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  await response.body.text();
+}
+
+// ---- the three clients --------------------------------------------------------------------------------------
+
+type Client = (size: string) => Promise<string>;
+
+function job(size: string): ImageJob {
+  return { prompt: PROMPT, references: [], model: MODEL, aspectRatio: '1:1', imageSize: size, includeText: true };
+}
+
+let counter = 0;
+const nextFile = (name: string): string => path.join(work, `${name}-${++counter}.png`);
+
+function ourClient(provider: ProviderSettings): Client {
+  const client = new ImageClient({ transport: createUndiciTransport({}), log: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+  return async (size) => {
+    // The same steps as the extension's writer: temporary file with a recipe slot, recipe rewritten, linked to a free name.
+    const recipe: Recipe = { version: 1, prompt: PROMPT, model: MODEL, aspectRatio: '1:1', imageSize: size, references: [], createdAt: new Date().toISOString() };
+    const sink: ImageSink<TempImageFile> = {
+      open: (image) => TempImageFile.create(path.join(work, `.ours-${++counter}.part`), image, recipeSlot(image.format, recipe)),
+    };
+    const result = await client.stream(job(size), provider, SENTINEL_TOKEN, undefined, sink);
+    const file = result.images[0].file;
+    const length = file.recipeLength;
+    if (length !== undefined) await file.writeRecipe(recipeInsertionOfLength(file.image.format, { ...recipe, usage: result.usage }, length));
+    await file.close();
+    const target = nextFile('ours');
+    await placeWithoutOverwrite(file.path, target);
+    return target;
+  };
+}
+
+/** The floor: undici request → whole body → JSON.parse → Buffer.from(base64) → writeFile. */
+function minimalClient(provider: ProviderSettings): Client {
+  const agent = new Agent();
+  return async (size) => {
+    const { url, headers, body } = buildGenerateRequest(job(size), provider, SENTINEL_TOKEN);
+    const response = await request(url, { method: 'POST', headers, body, dispatcher: agent });
+    const answer = JSON.parse(await response.body.text()) as { candidates: { content: { parts: { inlineData?: { data: string } }[] } }[] };
+    const part = answer.candidates[0].content.parts.find((candidate) => candidate.inlineData);
+    const target = nextFile('minimal');
+    await fs.promises.writeFile(target, Buffer.from(part?.inlineData?.data ?? '', 'base64'));
+    return target;
+  };
+}
+
+async function genaiClient(baseUrl: string): Promise<Client> {
+  const { GoogleGenAI } = (await import('@google/genai')) as typeof import('@google/genai');
+  const ai = new GoogleGenAI({ apiKey: SENTINEL_TOKEN, httpOptions: { baseUrl, apiVersion: 'v1beta' } });
+  return async (size) => {
+    const response = await ai.models.generateContent({
+      model: MODEL,
+      contents: PROMPT,
+      config: { responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '1:1', imageSize: size } },
+    });
+    const part = response.candidates?.[0]?.content?.parts?.find((candidate) => candidate.inlineData?.data);
+    const target = nextFile('genai');
+    await fs.promises.writeFile(target, Buffer.from(part?.inlineData?.data ?? '', 'base64'));
+    return target;
+  };
+}
+
+async function timed(client: Client, size: string): Promise<{ ms: number; file: string }> {
+  const started = performance.now();
+  const file = await client(size);
+  return { ms: performance.now() - started, file };
+}
+
+function imageBytes(file: string): number {
+  return removeRecipe(fs.readFileSync(file)).length;
+}
+
+function clean(file: string): void {
+  fs.rmSync(file, { force: true });
+}
+
+// ---- memory: peak RSS growth from a reset high-water mark (Linux /proc) --------------------------------------
+
+function canMeasurePeak(): boolean {
+  return typeof global.gc === 'function' && fs.existsSync('/proc/self/clear_refs');
+}
+
+function statusKb(field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+async function peakGrowth(client: Client, size: string): Promise<{ growth: number; image: number }> {
+  global.gc?.();
+  global.gc?.();
+  fs.writeFileSync('/proc/self/clear_refs', '5');
+  const before = statusKb('VmRSS');
+  const file = await client(size);
+  const growth = statusKb('VmHWM') - before;
+  const image = imageBytes(file);
+  clean(file);
+  return { growth, image };
+}
+
+// ---- activation, in fresh processes -------------------------------------------------------------------------
+
+function activation(entry: string): { totalMs: number; requireMs: number; activateMs: number; undiciLoaded: boolean } {
+  const runs = Array.from({ length: RUNS }, () =>
+    JSON.parse(execFileSync(process.execPath, [path.join(root, 'out', 'bench', 'activation.js'), entry], { encoding: 'utf8' })) as {
+      totalMs: number;
+      requireMs: number;
+      activateMs: number;
+      undiciLoaded: boolean;
+    },
+  );
+  return {
+    totalMs: median(runs.map((run) => run.totalMs)),
+    requireMs: median(runs.map((run) => run.requireMs)),
+    activateMs: median(runs.map((run) => run.activateMs)),
+    undiciLoaded: runs.some((run) => run.undiciLoaded),
+  };
+}
+
+function loadTime(module: string): number {
+  const script = `const t = performance.now(); require(${JSON.stringify(module)}); process.stdout.write(String(performance.now() - t));`;
+  return median(Array.from({ length: RUNS }, () => Number(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' }))));
+}
+
+// ---- main ---------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const { url, child } = await startServer();
+  try {
+    const provider: ProviderSettings = { baseUrl: url, authHeader: 'bearer', timeoutSeconds: 600, maxRetries: 0 };
+    const clients: [string, Client][] = [
+      ['ours', ourClient(provider)],
+      ['minimal', minimalClient(provider)],
+      ['genai', await genaiClient(url)],
+    ];
+    say(`# Benchmark ${quick ? '(quick)' : ''}`);
+    say(`${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'} · ${mb(os.totalmem())} RAM · Node ${process.version} · ${os.platform()} ${os.release()}`);
+    say(`Command: node --expose-gc out/bench/main.js${quick ? ' --quick' : ''} · ${RUNS} interleaved runs per figure, medians`);
+    say();
+
+    say('## Time to file');
+    say('| size | image | ours | minimal undici | @google/genai | ours / minimal | ours / genai |');
+    say('|---|---|---|---|---|---|---|');
+    const timeRatios: Record<string, { minimal: number; genai: number }> = {};
+    for (const size of SIZES) {
+      // Warm-up: the server caches 8 images per prompt and size; every client gets its connections and code warm.
+      for (let i = 0; i < 8; i++) clean((await timed(clients[i % 3][1], size)).file);
+      const times: Record<string, number[]> = { ours: [], minimal: [], genai: [] };
+      let image = 0;
+      for (let run = 0; run < RUNS; run++) {
+        // Rotate the order so no client always goes first.
+        for (let k = 0; k < clients.length; k++) {
+          const [name, client] = clients[(run + k) % clients.length];
+          const { ms: took, file } = await timed(client, size);
+          times[name].push(took);
+          if (name === 'ours') image = imageBytes(file);
+          clean(file);
+        }
+      }
+      const [ours, minimal, genai] = ['ours', 'minimal', 'genai'].map((name) => median(times[name]));
+      timeRatios[size] = { minimal: ours / minimal, genai: ours / genai };
+      say(`| ${size} | ${mb(image)} | ${ms(ours)} | ${ms(minimal)} | ${ms(genai)} | ${ratio(ours / minimal)} | ${ratio(ours / genai)} |`);
+    }
+    say();
+
+    say('## Peak memory growth (RSS high-water mark over the run, ÷ image bytes)');
+    if (!canMeasurePeak()) {
+      say('(skipped: needs --expose-gc and Linux /proc/self/clear_refs)');
+    } else {
+      say('| size | ours | minimal undici | @google/genai |');
+      say('|---|---|---|---|');
+      for (const size of SIZES) {
+        const cells: string[] = [];
+        for (const [, client] of clients) {
+          const samples: { growth: number; image: number }[] = [];
+          for (let run = 0; run < Math.min(RUNS, 3); run++) samples.push(await peakGrowth(client, size));
+          const growth = median(samples.map((sample) => sample.growth));
+          cells.push(`${mb(growth)} (${ratio(growth / samples[0].image)})`);
+        }
+        say(`| ${size} | ${cells.join(' | ')} |`);
+      }
+    }
+    say();
+
+    say('## 4 variants at once vs 1 (server latency 1 s, our client)');
+    say('| size | 1 variant | 4 variants | 4 / 1 |');
+    say('|---|---|---|---|');
+    await admin(url, 'options', { latencyMs: 1000 });
+    const ours = clients[0][1];
+    for (const size of quick ? ['1K'] : ['1K', '4K']) {
+      const one: number[] = [];
+      const four: number[] = [];
+      for (let run = 0; run < (quick ? 2 : RUNS); run++) {
+        let begin = performance.now();
+        clean(await ours(size));
+        one.push(performance.now() - begin);
+        begin = performance.now();
+        const files = await Promise.all([ours(size), ours(size), ours(size), ours(size)]);
+        four.push(performance.now() - begin);
+        files.forEach(clean);
+      }
+      say(`| ${size} | ${ms(median(one))} | ${ms(median(four))} | ${ratio(median(four) / median(one))} |`);
+    }
+    await admin(url, 'options', { latencyMs: 0 });
+    say();
+
+    say('## Activation (fresh process each run; Node built-ins preloaded as in the extension host; stand-in vscode module)');
+    const dist = path.join(root, 'dist', 'extension.js');
+    const dev = activation(dist);
+    say(`dist/extension.js (development build): require ${ms(dev.requireMs)} + activate() ${ms(dev.activateMs)} = ${ms(dev.totalMs)}; undici loaded: ${dev.undiciLoaded ? 'YES' : 'no'}`);
+    say(`For comparison, loading on first use: require('undici') ${ms(loadTime('undici'))}, require('./dist/http.js') ${ms(loadTime('./dist/http.js'))}`);
+    say();
+
+    say('## Sizes');
+    for (const name of ['extension.js', 'http.js', 'webview.js']) say(`dist/${name} (development build): ${(fs.statSync(path.join(root, 'dist', name)).size / 1024).toFixed(0)} KiB`);
+    if (!quick) {
+      // vsce runs vscode:prepublish (the production build) into dist/; the development build is restored afterwards.
+      const vsix = path.join(work, 'extension.vsix');
+      try {
+        execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: root, stdio: ['pipe', 'ignore', 'inherit'], input: 'y\n' });
+        for (const name of ['extension.js', 'http.js', 'webview.js']) say(`dist/${name} (production build): ${(fs.statSync(path.join(root, 'dist', name)).size / 1024).toFixed(0)} KiB`);
+        const production = activation(dist);
+        say(`Activation, production build: require ${ms(production.requireMs)} + activate() ${ms(production.activateMs)} = ${ms(production.totalMs)}; undici loaded: ${production.undiciLoaded ? 'YES' : 'no'}`);
+        say(`.vsix (vsce package --no-dependencies): ${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB`);
+      } finally {
+        execFileSync(process.execPath, ['esbuild.js'], { cwd: root, stdio: 'inherit' });
+      }
+    }
+    say();
+    say(`Targets: 4K time ≤ 0.70× minimal and ≤ 0.60× genai; 1K ≤ 1.00× minimal; 4K memory ≤ 1.5× image; 4 variants ≤ 1.3×; activation ≤ 15 ms.`);
+    for (const size of SIZES) say(`${size}: ours/minimal ${ratio(timeRatios[size].minimal)}, ours/genai ${ratio(timeRatios[size].genai)}`);
+    say(`Bench took ${(performance.now() - started) / 1000 | 0} s.`);
+    fs.mkdirSync(path.join(root, 'out', 'bench'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'out', 'bench', 'results.md'), `${lines.join('\n')}\n`);
+  } finally {
+    child.kill('SIGTERM');
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
