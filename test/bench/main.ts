@@ -276,7 +276,7 @@ async function main(): Promise<void> {
       // vsce runs vscode:prepublish (the production build) into dist/; the development build is restored afterwards.
       const vsix = path.join(work, 'extension.vsix');
       try {
-        execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: root, stdio: ['pipe', 'ignore', 'inherit'], input: 'y\n' });
+        execFileSync('npx', ['vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--baseContentUrl', 'https://localhost/', '--baseImagesUrl', 'https://localhost/', '-o', vsix], { cwd: root, stdio: ['pipe', 'ignore', 'inherit'], input: 'y\n' });
         for (const name of ['extension.js', 'http.js', 'webview.js']) say(`dist/${name} (production build): ${(fs.statSync(path.join(root, 'dist', name)).size / 1024).toFixed(0)} KiB`);
         const production = activation(dist);
         say(`Activation, production build: require ${ms(production.requireMs)} + activate() ${ms(production.activateMs)} = ${ms(production.totalMs)}; undici loaded: ${production.undiciLoaded ? 'YES' : 'no'}`);
