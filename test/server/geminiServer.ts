@@ -12,12 +12,15 @@
 // same prompt differ while letting the image cache serve repeated large requests. Recorded `images` are what was
 // fully sent: empty for stallBody/cutBody; thoughtDraft's draft is recorded with `thought: true`.
 // Every request except /__admin/* is recorded, unknown paths included.
+// Success answers are built around markers where each inline image's base64 goes, then sent as the small JSON pieces
+// and each image's base64 cached once as a Buffer: a 4K answer (~23 MB) costs the server no JSON.stringify or base64
+// per request, so benchmarks measure the clients, and parallel requests are not serialized behind the server's thread.
 import * as http from 'node:http';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { SENTINEL_TOKEN } from '../sentinel';
 import type { Fault } from './faults';
-import { makeImage, MadeImage } from './imageFactory';
+import { base64Of, makeImage, MadeImage } from './imageFactory';
 import { findModel, imageTokens, modelResource, pixelSize, SERVER_MODELS, ServerModel } from './models';
 import { checkRequest, decodeBase64, ImageRequest, MAX_REQUEST_BYTES, RequestProblem } from './requestCheck';
 
@@ -219,8 +222,14 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     parts: Record<string, unknown>[];
     images: RecordedImage[];
     made: MadeImage[];
+    /** The images whose base64 the marker `${dataMarker}${index}"` in `parts` stands for. */
+    inline: MadeImage[];
     usage: Record<string, number>;
   }
+
+  /** Cannot occur in text we serialize (random per server), and JSON.stringify leaves it as it is. */
+  const dataMarker = `gis-inline-data-${randomBytes(8).toString('hex')}-`;
+  const markerPattern = new RegExp(`${dataMarker}(\\d+)`);
 
   function imageFor(request: ImageRequest, salt: string): MadeImage {
     const { width, height } = pixelSize(request.aspectRatio, request.imageSize);
@@ -238,8 +247,10 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     return createHash('sha256').update(`thought-signature:${seed}`).digest().toString('base64');
   }
 
-  function imagePart(image: MadeImage, snakeCase = false, mimeType: string = image.mimeType): Record<string, unknown> {
-    const data = image.bytes.toString('base64');
+  /** The part with a marker for its data: answerPieces() puts the image's cached base64 there. */
+  function imagePart(inline: MadeImage[], image: MadeImage, snakeCase = false, mimeType: string = image.mimeType): Record<string, unknown> {
+    const data = `${dataMarker}${inline.length}`;
+    inline.push(image);
     return snakeCase ? { inline_data: { mime_type: mimeType, data } } : { inlineData: { mimeType, data } };
   }
 
@@ -271,6 +282,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     const parts: Record<string, unknown>[] = [];
     const images: RecordedImage[] = [];
     const made: MadeImage[] = [];
+    const inline: MadeImage[] = [];
     let textTokens = 0;
     const sig = signature(seedBase);
     const addText = (text: string, extra: Record<string, unknown> = {}): void => {
@@ -280,7 +292,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     const addImage = (salt: string, extra: Record<string, unknown> = {}, thought = false): void => {
       const image = imageFor(request, salt);
       const mimeType = fault?.kind === 'mislabelled' ? 'image/jpeg' : image.mimeType;
-      parts.push({ ...imagePart(image, fault?.kind === 'snakeCase', mimeType), ...extra });
+      parts.push({ ...imagePart(inline, image, fault?.kind === 'snakeCase', mimeType), ...extra });
       images.push(recordImage(image, mimeType, thought));
       made.push(image);
     };
@@ -304,7 +316,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       }
     }
     const imagesOut = images.filter((image) => !image.thought).length;
-    return { parts, images, made, usage: usage(model, request, imagesOut, textTokens) };
+    return { parts, images, made, inline, usage: usage(model, request, imagesOut, textTokens) };
   }
 
   function answerBody(model: ServerModel, answer: Answer, extraParts: Record<string, unknown>[] = []): Record<string, unknown> {
@@ -314,6 +326,13 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       modelVersion: model.id,
       responseId: createHash('sha256').update(`response:${counter}`).digest('base64url').slice(0, 22),
     };
+  }
+
+  /** The answer's JSON as Buffers in order: the serialized small JSON between markers, each image's cached base64. */
+  function answerPieces(model: ServerModel, answer: Answer, extraParts: Record<string, unknown>[] = []): Buffer[] {
+    const split = JSON.stringify(answerBody(model, answer, extraParts)).split(markerPattern);
+    // split() alternates text and captured marker indexes: text, index, text, index, ..., text.
+    return split.map((piece, i) => (i % 2 === 0 ? Buffer.from(piece) : base64Of(answer.inline[Number(piece)])));
   }
 
   // ---- faults that replace the answer -----------------------------------------------------------------------------
@@ -388,27 +407,29 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
   }
 
   /** Sends a success body in pieces: `stallBody` stops after some bytes, `cutBody` closes mid-image. */
-  function sendPartial(res: http.ServerResponse, record: RecordedRequest, body: string, fault: Fault): void {
+  function sendPartial(res: http.ServerResponse, record: RecordedRequest, bytes: Buffer, fault: Fault): void {
     record.status = 200;
-    const bytes = Buffer.from(body);
     res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': bytes.length });
     if (fault.kind === 'stallBody') {
       res.write(bytes.subarray(0, Math.min(bytes.length - 1, fault.afterBytes ?? 64)));
       return; // stalls until the client gives up or close() destroys the socket
     }
-    const dataAt = body.indexOf('"data":"');
-    const cutAt = dataAt >= 0 ? dataAt + 8 + Math.floor((body.length - dataAt - 8) / 3) : Math.floor(body.length / 2);
+    const dataAt = bytes.indexOf('"data":"');
+    const cutAt = dataAt >= 0 ? dataAt + 8 + Math.floor((bytes.length - dataAt - 8) / 3) : Math.floor(bytes.length / 2);
     res.write(bytes.subarray(0, cutAt), () => res.socket?.destroy());
   }
 
   /** Streams a success answer padded by a leading text part to at least `size` bytes, without building it whole. */
   async function sendHuge(res: http.ServerResponse, record: RecordedRequest, model: ServerModel, answer: Answer, size: number): Promise<void> {
     const marker = '__PADDING__';
-    const template = JSON.stringify(answerBody(model, answer, [{ text: marker }]));
-    const [head, tail] = template.split(`"${marker}"`);
-    const padding = Math.max(0, size - Buffer.byteLength(head) - Buffer.byteLength(tail) - 2);
+    // The padding part comes last, so its marker is in the last piece, after every image.
+    const pieces = answerPieces(model, answer, [{ text: marker }]);
+    const [lastHead, tail] = pieces[pieces.length - 1].toString().split(`"${marker}"`);
+    const headPieces = [...pieces.slice(0, -1), Buffer.from(`${lastHead}"`)];
+    const headBytes = headPieces.reduce((sum, piece) => sum + piece.length, 0);
+    const padding = Math.max(0, size - headBytes - Buffer.byteLength(tail) - 1);
     record.status = 200;
-    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(head) + padding + 2 + Buffer.byteLength(tail) });
+    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': headBytes + padding + 1 + Buffer.byteLength(tail) });
     const write = (chunk: string | Buffer): Promise<void> =>
       new Promise((resolve) => {
         if (res.destroyed || res.write(chunk)) {
@@ -423,7 +444,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
         res.on('drain', done);
         res.on('close', done);
       });
-    await write(`${head}"`);
+    for (const piece of headPieces) await write(piece);
     const block = Buffer.alloc(1 << 20, 'x');
     for (let left = padding; left > 0 && !res.destroyed; left -= block.length) {
       await write(left >= block.length ? block : block.subarray(0, left));
@@ -509,13 +530,18 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       await sendHuge(res, record, model, answer, fault.bytes);
       return;
     }
-    const text = JSON.stringify(answerBody(model, answer));
+    const pieces = answerPieces(model, answer);
     if (fault?.kind === 'stallBody' || fault?.kind === 'cutBody') {
-      sendPartial(res, record, text, fault);
+      sendPartial(res, record, Buffer.concat(pieces), fault);
       return;
     }
     record.images = answer.images;
-    send(res, record, 200, text);
+    record.status = 200;
+    if (res.destroyed) return;
+    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': pieces.reduce((sum, piece) => sum + piece.length, 0) });
+    // The cached base64 goes to the socket as it is (no copy); the last piece ends the answer.
+    for (const piece of pieces.slice(0, -1)) res.write(piece);
+    res.end(pieces[pieces.length - 1]);
   }
 
   function handleModels(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {

@@ -134,6 +134,18 @@ export function makeImage(format: ServerImageFormat, width: number, height: numb
   return made;
 }
 
+/** Each image's base64, made once: a 4K image's is ~23 MB and every answer with that image sends it. */
+const base64Cache = new WeakMap<MadeImage, Buffer>();
+
+export function base64Of(image: MadeImage): Buffer {
+  let base64 = base64Cache.get(image);
+  if (!base64) {
+    base64 = Buffer.from(image.bytes.toString('base64'), 'latin1');
+    base64Cache.set(image, base64);
+  }
+  return base64;
+}
+
 /** The image type of some bytes by their magic number, or undefined when they are no image we know. */
 export function sniffImage(bytes: Buffer): string | undefined {
   if (bytes.length >= 8 && bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return 'image/png';

@@ -470,6 +470,21 @@ describe('Gemini test server', () => {
       readPng(Buffer.from(part.inline_data!.data, 'base64'));
     });
 
+    test('cached base64: repeated answers carry exactly the recorded images, no marker left, content-length exact', async () => {
+      server.enqueue({ kind: 'twoImages' }, { kind: 'snakeCase' });
+      for (let i = 0; i < 4; i++) {
+        const response = await generate(server, model, prompt('same prompt, cached'));
+        const text = await response.text();
+        assert.equal(Number(response.headers.get('content-length')), Buffer.byteLength(text));
+        assert.doesNotMatch(text, /gis-inline-data/);
+        const sent = imagesOf(JSON.parse(text) as Answer).map((image) => createHash('sha256').update(image.bytes).digest('hex'));
+        assert.deepEqual(sent, server.requests[i].images.map((image) => image.sha256));
+        assert.equal(sent.length, i === 0 ? 2 : 1);
+      }
+      // The request counter still makes variants of one prompt differ.
+      assert.notEqual(server.requests[2].images[0].sha256, server.requests[3].images[0].sha256);
+    });
+
     test('delay: waits, then answers normally', async () => {
       server.enqueue({ kind: 'delay', ms: 250 });
       const started = Date.now();
