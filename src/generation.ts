@@ -9,6 +9,7 @@ import { parseOutputFolder } from './core/outputFolder';
 import { removeRecipe, type Recipe } from './core/recipe';
 import { mimeTypeOf, sniffImageType } from './core/sniff';
 import { streamedImages, withImageData, type StreamedImageData } from './core/streamAnswer';
+import type { ImageSink } from './core/streamSink';
 import type { ImageClientProvider } from './imageClientProvider';
 import type { ImageWriter, PendingImage } from './imageWriter';
 import type { Log } from './log';
@@ -140,7 +141,17 @@ export class ImageGenerator {
     const runVariant = async (): Promise<void> => {
       try {
         // Each image streams into a temporary file next to its final place while the answer arrives.
-        const result = await client.stream(job, provider, token, abort.signal, this.writer.sinkFor(folder, slug, known));
+        const sink: ImageSink<PendingImage> = {
+          ...this.writer.sinkFor(folder, slug, known),
+          // The answer broke after this image had arrived: keep it (without usage, which comes at the answer's end).
+          salvage: async (image) => {
+            const file = await this.writer.commit(folder, slug, image.file, known);
+            files.push(file);
+            this.log.warn(`Saved ${file.fsPath} (${image.size} bytes, ${image.format}) from an answer that broke off later`);
+            onSaved(file);
+          },
+        };
+        const result = await client.stream(job, provider, token, abort.signal, sink);
         const recipe: Recipe = { ...known, usage: result.usage, createdAt: new Date().toISOString() };
         const saved = new Map<StreamedImageData, vscode.Uri>(earlier?.images);
         const conversation: Conversation = { turns: [...(earlier?.turns ?? []), ...result.conversation.slice(history?.length ?? 0)], images: saved };

@@ -135,7 +135,10 @@ export class ImageClient {
           for await (const chunk of chunks) await writer.push(chunk);
           return { json: await writer.end(), writer };
         } catch (error) {
-          await writer.abortAll();
+          // The answer broke: images that had already arrived whole are handed over before the rest is removed.
+          const salvaged = sink.salvage ? writer.completed() : [];
+          for (const image of salvaged) await sink.salvage?.(image).catch(() => undefined);
+          await writer.abortAll(new Set(salvaged.map((image) => image.file)));
           throw error;
         }
       };

@@ -22,6 +22,11 @@ export interface NewImage {
 /** Where the images of one answer go; the caller decides (a temporary file next to the final place, or memory). */
 export interface ImageSink<F extends ImageSinkFile> {
   open(image: NewImage): Promise<F>;
+  /**
+   * The answer broke (cut, stalled, too large) after this image had arrived whole and not as a draft: the caller
+   * may keep it, because an image that arrived is never thrown away. Files it keeps must be committed or aborted by it.
+   */
+  salvage?(image: StreamedImage<F>): Promise<void>;
 }
 
 /** An image that arrived completely, in its file (not yet committed). */
@@ -104,6 +109,11 @@ export class ImageStreamWriter<F extends ImageSinkFile> {
     await file.write(image.bytes);
     await file.end();
     return { file, format: image.format, mimeType: image.mimeType, size: image.bytes.length };
+  }
+
+  /** Images that arrived whole and are not drafts, as far as the answer got. */
+  completed(): StreamedImage<F>[] {
+    return this.tracks.flatMap((track) => (track.outcome && 'image' in track.outcome && !track.part.draft ? [track.outcome.image] : []));
   }
 
   /** Removes every file this answer opened, except those handed on (`keep`). */
