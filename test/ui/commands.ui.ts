@@ -96,6 +96,28 @@ export default uiSuite('Palette and Explorer', [
     assert.ok(fs.existsSync(path.join(workspace, 'generated-images', 'a-cover-image-for-the-docs.png')));
   }, 45_000),
 
+  step('Cancel on the progress notification stops a slow generation and saves nothing', async ({ page, workspace, gemini, screenshot }) => {
+    gemini.reset();
+    gemini.enqueue({ kind: 'delay', ms: 15_000 });
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'Gemini Image: Generate Image…');
+    const box = quickInput(page);
+    await box.input.waitFor({ state: 'visible' });
+    await box.input.fill('A very slow sunrise');
+    await page.keyboard.press('Enter');
+    const progress = page.locator('.notification-list-item', { hasText: 'Generating image with' }).first();
+    await progress.waitFor({ state: 'visible', timeout: 10_000 });
+    await screenshot('progress');
+    const started = Date.now();
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    await waitForNotification(page, /cancel/i, 10_000);
+    assert.ok(Date.now() - started < 5000, 'cancel did not stop the request at once');
+    await page.waitForTimeout(500);
+    const files = fs.readdirSync(path.join(workspace, 'generated-images'));
+    assert.ok(!files.some((name) => name.includes('slow-sunrise')), `a file was saved after cancel: ${files.join(', ')}`);
+    assert.ok(!files.some((name) => name.endsWith('.part')), `a temporary file was left: ${files.join(', ')}`);
+  }, 45_000),
+
   step('right-click a PNG > Edit Image with Gemini… saves the edit next to it', async ({ page, workspace, screenshot }) => {
     setWorkspaceSettings(workspace, { 'geminiImage.outputFolder': '${sourceDir}' });
     await page.keyboard.press('Escape');
