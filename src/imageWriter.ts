@@ -65,23 +65,31 @@ export class ImageWriter {
     }
   }
 
-  private async placeOnDisk(temporary: string, folder: vscode.Uri, slug: string, extension: string): Promise<vscode.Uri> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const target = vscode.Uri.joinPath(folder, candidateName(slug, extension, attempt));
-      const key = target.toString();
-      // Claim the name before the first await, so a variant finishing at the same moment skips it.
-      if (this.claimed.has(key)) continue;
-      this.claimed.add(key);
-      try {
-        if ((await placeWithoutOverwrite(temporary, target.fsPath)) === 'placed') return target;
-      } finally {
-        this.claimed.delete(key);
-      }
-    }
-    throw new Error(`No free file name for "${slug}.${extension}" in ${folder.fsPath}.`);
+  private placeOnDisk(temporary: string, folder: vscode.Uri, slug: string, extension: string): Promise<vscode.Uri> {
+    return this.firstFreeName(folder, slug, extension, async (target) => (await placeWithoutOverwrite(temporary, target.fsPath)) === 'placed');
   }
 
-  private async renameToFreeName(temporary: vscode.Uri, folder: vscode.Uri, slug: string, extension: string): Promise<vscode.Uri> {
+  private renameToFreeName(temporary: vscode.Uri, folder: vscode.Uri, slug: string, extension: string): Promise<vscode.Uri> {
+    return this.firstFreeName(folder, slug, extension, async (target) => {
+      if (await exists(target)) return false;
+      try {
+        await vscode.workspace.fs.rename(temporary, target, { overwrite: false });
+        return true;
+      } catch (error) {
+        // Another program created the file between our check and the rename: try the next name.
+        if (error instanceof vscode.FileSystemError && error.code === 'FileExists') return false;
+        throw error;
+      }
+    });
+  }
+
+  /** Tries `<slug>.<ext>`, `<slug>-2.<ext>`… until `place` puts the file there without overwriting anything. */
+  private async firstFreeName(
+    folder: vscode.Uri,
+    slug: string,
+    extension: string,
+    place: (target: vscode.Uri) => Promise<boolean>,
+  ): Promise<vscode.Uri> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const target = vscode.Uri.joinPath(folder, candidateName(slug, extension, attempt));
       const key = target.toString();
@@ -89,13 +97,7 @@ export class ImageWriter {
       if (this.claimed.has(key)) continue;
       this.claimed.add(key);
       try {
-        if (await exists(target)) continue;
-        await vscode.workspace.fs.rename(temporary, target, { overwrite: false });
-        return target;
-      } catch (error) {
-        // Another program created the file between our check and the rename: try the next name.
-        if (error instanceof vscode.FileSystemError && error.code === 'FileExists') continue;
-        throw error;
+        if (await place(target)) return target;
       } finally {
         this.claimed.delete(key);
       }

@@ -1,34 +1,10 @@
 // The recipe travels inside the image file and the image stays valid.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
 import * as jpeg from 'jpeg-js';
 import { crc32, embedRecipe, readRecipe, removeRecipe, type Recipe } from '../../src/core/recipe';
-
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
-
-function tinyPng(width: number, height: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const raw = Buffer.alloc(height * (1 + width * 3), 0x7f);
-  for (let y = 0; y < height; y++) raw[y * (1 + width * 3)] = 0;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+import { testPng } from './fixtures/images';
 
 function pngChunks(png: Uint8Array): { type: string; data: Buffer; crcOk: boolean }[] {
   const buffer = Buffer.from(png);
@@ -57,7 +33,7 @@ const recipe: Recipe = {
 };
 
 test('a PNG gets an iTXt chunk right after IHDR, every CRC stays valid and the pixels are untouched', () => {
-  const png = tinyPng(4, 3);
+  const png = testPng(4, 3);
   const withRecipe = embedRecipe(png, 'png', recipe);
   const chunks = pngChunks(withRecipe);
   assert.deepEqual(chunks.map((c) => c.type), ['IHDR', 'iTXt', 'IDAT', 'IEND']);
@@ -90,16 +66,16 @@ test('a prompt too long for a JPEG comment is shortened, the rest of the recipe 
 });
 
 test('files without our recipe, other formats and damaged input read as no recipe', () => {
-  assert.equal(readRecipe(tinyPng(2, 2)), undefined);
+  assert.equal(readRecipe(testPng(2, 2)), undefined);
   assert.equal(readRecipe(new Uint8Array([1, 2, 3])), undefined);
   const webp = new TextEncoder().encode('RIFF\u0000\u0000\u0000\u0000WEBPVP8 ');
   assert.equal(embedRecipe(webp, 'webp', recipe), webp);
-  const truncated = embedRecipe(tinyPng(2, 2), 'png', recipe).subarray(0, 60);
+  const truncated = embedRecipe(testPng(2, 2), 'png', recipe).subarray(0, 60);
   assert.equal(readRecipe(truncated), undefined);
 });
 
 test('removeRecipe gives back exactly the bytes that arrived', () => {
-  const png = tinyPng(5, 4);
+  const png = testPng(5, 4);
   assert.deepEqual(Buffer.from(removeRecipe(embedRecipe(png, 'png', recipe))), png);
   const encoded = jpeg.encode({ data: Buffer.alloc(8 * 8 * 4, 50), width: 8, height: 8 }, 80).data;
   assert.deepEqual(Buffer.from(removeRecipe(embedRecipe(encoded, 'jpeg', recipe))), Buffer.from(encoded));

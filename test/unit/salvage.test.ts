@@ -1,34 +1,11 @@
 // An answer that breaks after an image arrived whole still hands that image over: an image that arrived is never lost.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
 import { ImageClient } from '../../src/core/imageClient';
-import { crc32 } from '../../src/core/recipe';
 import { MemoryImageFile, type ImageSink, type StreamedImage } from '../../src/core/streamSink';
 import type { HttpResponse, Transport } from '../../src/core/transport';
 import { SENTINEL_TOKEN } from '../sentinel';
-
-/** A one-row grey PNG of noise (so it does not compress to nothing and its base64 spans many chunks). */
-function png(width: number, seed: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(1, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 0;
-  const row = randomBytes(width);
-  row[0] = seed;
-  const raw = Buffer.concat([Buffer.from([0]), row]);
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
+import { testPng } from './fixtures/images';
 
 /** A transport whose 200 answer stops after `cutAt` bytes with a connection reset, like a gateway dropping the socket. */
 function brokenTransport(body: string, cutAt: number): Transport {
@@ -45,8 +22,8 @@ function brokenTransport(body: string, cutAt: number): Transport {
 }
 
 test('the first of two images is handed over when the answer breaks during the second', async () => {
-  const first = png(3000, 10);
-  const second = png(3000, 200);
+  const first = testPng(1000, 1, true);
+  const second = testPng(1000, 1, true);
   const answer = JSON.stringify({
     candidates: [{ content: { role: 'model', parts: [
       { inlineData: { mimeType: 'image/png', data: first.toString('base64') } },
@@ -83,7 +60,7 @@ test('the first of two images is handed over when the answer breaks during the s
 });
 
 test('without a salvage hook every file of a broken answer is removed', async () => {
-  const image = png(3000, 10);
+  const image = testPng(1000, 1, true);
   const answer = JSON.stringify({ candidates: [{ content: { parts: [{ inlineData: { mimeType: 'image/png', data: image.toString('base64') } }] } }] });
   const opened: MemoryImageFile[] = [];
   const sink: ImageSink<MemoryImageFile> = {
