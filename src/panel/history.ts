@@ -19,6 +19,7 @@ const MAX_ITEMS = 5000;
 const HEAD_BYTES = 256 * 1024;
 const PARALLEL_READS = 16;
 const IMAGE_GLOB = '**/*.{png,jpg,jpeg}';
+const IMAGE_NAME = /\.(png|jpe?g)$/i;
 const EXCLUDE_GLOB = '{**/node_modules/**,**/.git/**}';
 
 export class ImageHistory implements vscode.Disposable {
@@ -103,9 +104,18 @@ export class ImageHistory implements vscode.Disposable {
 
   /** Images saved by the commands (or another window) join the gallery; deleted ones leave it. */
   private watch(): void {
+    this.watchers.forEach((watcher) => watcher.dispose());
+    this.watchers = [
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        // A new output folder is watched from now on; images already there join on the next rescan.
+        if (event.affectsConfiguration('geminiImage.outputFolder')) this.watch();
+      }),
+    ];
     const setting = this.outputFolderSetting();
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, globFor(setting)), false, true, false);
+      // Everything below the output folder: deleting a folder of images reports only the folder.
+      const below = outputFolderPath(setting);
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, below ? `${below}/**` : '**'), false, true, false);
       this.watchers.push(
         watcher,
         watcher.onDidCreate((uri) => void this.onCreated(uri)),
@@ -116,7 +126,7 @@ export class ImageHistory implements vscode.Disposable {
 
   private async onCreated(uri: vscode.Uri): Promise<void> {
     const path = toWorkspacePath(uri);
-    if (!path || this.items.some((item) => item.path === path)) return;
+    if (!path || !IMAGE_NAME.test(path) || this.items.some((item) => item.path === path)) return;
     const recipe = await readRecipeFrom(uri).catch(() => undefined);
     // The panel may have added it (with reference paths) while the file was read: keep that version.
     if (!recipe || this.items.some((item) => item.path === path)) return;
@@ -128,7 +138,7 @@ export class ImageHistory implements vscode.Disposable {
 
   private onDeleted(uri: vscode.Uri): void {
     const path = toWorkspacePath(uri);
-    if (!path || !this.items.some((item) => item.path === path)) return;
+    if (!path || !this.items.some((item) => item.path === path || item.path.startsWith(`${path}/`))) return;
     // Deleting a folder of images fires once per file: update the gallery once.
     this.removals.add(path);
     clearTimeout(this.removalTimer);
@@ -138,7 +148,9 @@ export class ImageHistory implements vscode.Disposable {
   private async applyRemovals(): Promise<void> {
     const removed = this.removals;
     this.removals = new Set();
-    this.items = this.items.filter((item) => !removed.has(item.path));
+    // A removed path may be a folder: everything below it goes too.
+    const gone = (itemPath: string): boolean => [...removed].some((path) => itemPath === path || itemPath.startsWith(`${path}/`));
+    this.items = this.items.filter((item) => !gone(item.path));
     await this.persist();
     this.changed.fire({ kind: 'reset' });
   }
@@ -173,18 +185,21 @@ export class ImageHistory implements vscode.Disposable {
   }
 }
 
-/** Where saved images can be: the output folder of each workspace folder, or anywhere with `${sourceDir}`. */
-function globFor(setting: string): string {
+/** Where saved images are below each workspace folder: the output folder, or '' (anywhere) with `${sourceDir}`. */
+function outputFolderPath(setting: string): string {
   const parsed = parseOutputFolder(setting, false);
-  if (setting.trim().startsWith(SOURCE_DIR) || !parsed.ok || parsed.segments.length === 0) return IMAGE_GLOB;
-  return `${parsed.segments.join('/')}/${IMAGE_GLOB}`;
+  if (setting.trim().startsWith(SOURCE_DIR) || !parsed.ok) return '';
+  return parsed.segments.join('/');
 }
 
 /** Every image in the output folders that carries our recipe. */
 async function scanForRecipes(setting: string): Promise<StoredImage[]> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   const found = await Promise.all(
-    folders.map((folder) => vscode.workspace.findFiles(new vscode.RelativePattern(folder, globFor(setting)), EXCLUDE_GLOB, MAX_ITEMS)),
+    folders.map((folder) => {
+      const below = outputFolderPath(setting);
+      return vscode.workspace.findFiles(new vscode.RelativePattern(folder, below ? `${below}/${IMAGE_GLOB}` : IMAGE_GLOB), EXCLUDE_GLOB, MAX_ITEMS);
+    }),
   );
   const files = found.flat();
   const items = await mapBounded(files, PARALLEL_READS, async (uri) => {

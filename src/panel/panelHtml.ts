@@ -33,7 +33,7 @@ export function renderPanelHtml(webview: vscode.Webview, distUri: vscode.Uri, me
     <button id="open-folder" type="button" class="secondary">Open Folder…</button>
   </div>
 
-  <section id="compose" class="section" aria-labelledby="prompt-label">
+  <section id="compose" class="section" aria-label="Compose">
     <div class="row between">
       <label id="prompt-label" for="prompt" class="section-title">Prompt</label>
       <select id="recent" class="recent" aria-label="Recent prompts" title="Recent prompts (Alt+Up / Alt+Down in the prompt)"></select>

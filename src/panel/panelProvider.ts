@@ -247,7 +247,7 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     const refused: string[] = [];
     for (const text of message.uris) {
       try {
-        uris.push(vscode.Uri.parse(text, true));
+        uris.push(localUriOf(vscode.Uri.parse(text, true)));
       } catch {
         refused.push(`${text.slice(0, 80)} is not a file URI.`);
       }
@@ -391,4 +391,18 @@ function urisFrom(first: unknown, selection: unknown): vscode.Uri[] | undefined 
   if (first instanceof vscode.Uri) return [first];
   if (Array.isArray(first) && first.every((item) => item instanceof vscode.Uri)) return first;
   return undefined;
+}
+
+/**
+ * In a remote window the workbench names files vscode-remote://authority/path while the extension host sees the
+ * workspace as file:///path: a dropped URI is read as a path of the workspace's own scheme. Whether it lies
+ * inside a workspace folder is still checked afterwards.
+ */
+function localUriOf(uri: vscode.Uri): vscode.Uri {
+  if (uri.scheme !== 'vscode-remote' || vscode.workspace.getWorkspaceFolder(uri)) return uri;
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const candidate = folder.uri.with({ path: uri.path, query: '', fragment: '' });
+    if (vscode.workspace.getWorkspaceFolder(candidate)) return candidate;
+  }
+  return uri;
 }

@@ -55,8 +55,12 @@ export function fillSelect(select: HTMLSelectElement, options: readonly { value:
   select.value = selected;
 }
 
-/** Shows a short message in a status line; errors get the error colour. */
+const noticeTimers = new WeakMap<HTMLElement, number>();
+
+/** Shows a short message in a status line; errors get the error colour and stay, other messages fade after a while. */
 export function showNotice(element: HTMLElement, text: string | undefined, kind: 'info' | 'error' = 'info'): void {
+  window.clearTimeout(noticeTimers.get(element));
   element.textContent = text ?? '';
   element.classList.toggle('error', kind === 'error' && !!text);
+  if (text && kind === 'info') noticeTimers.set(element, window.setTimeout(() => (element.textContent = ''), 8000));
 }

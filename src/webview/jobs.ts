@@ -121,7 +121,8 @@ export class Jobs {
       ),
       el('div', { className: 'job-status', text: progressLabel }),
       el('div', { className: 'job-slots' }, ...Array.from({ length: slots }, (_, index) => this.slot(job, index, slots))),
-      job.texts.length > 0 ? el('blockquote', { className: 'model-text', text: `The model said: ${job.texts.join(' ')}` }) : null,
+      // Variants often say the same thing: each sentence once.
+      job.texts.length > 0 ? el('blockquote', { className: 'model-text', text: `The model said: ${[...new Set(job.texts)].join(' ')}` }) : null,
       job.failures.length > 0
         ? el('p', { className: 'warning', text: `${job.failures.length} of ${job.failures.length + job.saved.length} requests failed: ${job.failures[0]}` })
         : null,
@@ -158,7 +159,8 @@ export class Jobs {
       { className: `job-failure${cancelled ? ' cancelled' : ''}`, attrs: { role: cancelled ? 'status' : 'alert' } },
       el('p', { className: 'failure-message', text: failure.message }),
       failure.code ? el('p', { className: 'failure-code' }, el('span', { className: 'badge', text: failure.code, title: 'finishReason / blockReason' })) : null,
-      failure.texts.length > 0 ? el('blockquote', { className: 'model-text', text: `The model said: ${failure.texts.join(' ')}` }) : null,
+      // Refusal messages often quote the model already; the full text is shown when they do not.
+      failure.texts.length > 0 && !failure.message.includes(failure.texts.join(' ')) ? el('blockquote', { className: 'model-text', text: `The model said: ${failure.texts.join(' ')}` }) : null,
       el(
         'div',
         { className: 'steps' },

@@ -2,7 +2,7 @@
 import type { HistoryItem, HostToWebview, ImageAction, PanelState } from '../shared/protocol';
 import { AUTO } from '../shared/protocol';
 import { Compose, fit } from './compose';
-import { byId, el, icon, textButton } from './dom';
+import { byId, el, icon, iconButton, textButton } from './dom';
 import { baseName } from './format';
 import { Gallery } from './gallery';
 import { HostChannel } from './host';
@@ -77,15 +77,18 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
 function renderTokenBar(panel: PanelState): void {
   const bar = byId('token-bar');
   bar.classList.toggle('missing', !panel.hasToken);
+  const setToken = (): void => host.send({ type: 'runCommand', command: 'setToken' });
   bar.replaceChildren(
     icon(panel.hasToken ? 'pass' : 'warning'),
-    el('span', { className: 'token-text', text: panel.hasToken ? `API token set for ${panel.host}` : `No API token for ${panel.host}` }),
-    textButton('key', panel.hasToken ? 'Change…' : 'Set API Token…', panel.hasToken ? 'link-button' : 'secondary', () =>
-      host.send({ type: 'runCommand', command: 'setToken' }),
-    ),
+    el('span', {
+      className: 'token-text',
+      text: panel.hasToken ? `Token set for ${panel.host}` : `No API token for ${panel.host}`,
+      title: panel.hasToken ? `An API token for ${panel.host} is stored in VS Code's secret storage.` : '',
+    }),
+    panel.hasToken
+      ? iconButton('key', `Change the API token for ${panel.host}…`, setToken)
+      : textButton('key', 'Set API Token…', 'secondary', setToken),
   );
-  const button = bar.querySelector('button');
-  button?.setAttribute('aria-label', panel.hasToken ? `Change the API token for ${panel.host}` : `Set API Token for ${panel.host}`);
 }
 
 /** Runs a gallery image's recipe again; if it cannot be sent as it is, puts it in the form instead. */

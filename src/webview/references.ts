@@ -46,7 +46,10 @@ export class References {
     const model = this.model();
     const max = model?.maxReferences ?? 14;
     const request = estimateRequestBytes(utf8Length(this.prompt()), state.references.map((reference) => reference.bytes));
-    this.limits.textContent = `${state.references.length} of ${max} · ${formatBytes(request)} of ${formatBytes(state.maxRequestBytes)}`;
+    this.limits.textContent =
+      state.references.length === 0
+        ? `up to ${max}`
+        : `${state.references.length} of ${max} · ${formatBytes(request)} of ${formatBytes(state.maxRequestBytes)}`;
     this.limits.title = `${model?.id ?? 'This model'} takes up to ${max} reference images; a request (images grow by a third when sent) must stay under ${formatBytes(state.maxRequestBytes)}.`;
     const problems: string[] = [];
     if (state.references.length > max) problems.push(`${model?.id} takes at most ${max} reference images: remove ${state.references.length - max} or choose a model that takes more.`);

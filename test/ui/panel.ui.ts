@@ -1,0 +1,258 @@
+// The Image Studio panel as a user drives it: compose with options, references from the Explorer and the picker,
+// inline refusals, Cancel, history after a reload, and screenshots in light, dark and high-contrast themes.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Frame } from 'playwright-core';
+import { step, uiSuite } from './harness';
+import {
+  chooseColorTheme,
+  eventually,
+  galleryPaths,
+  generateRequests,
+  openPanel,
+  panelFrame,
+  savedImages,
+  setToken,
+  setWorkspaceSettings,
+  sha256,
+  waitForThumbnail,
+  widenSidebar,
+  withoutRecipe,
+} from './panelDriver';
+import { openViewContainer, quickInput } from './workbench';
+
+let frame: Frame;
+let historyBeforeReload: string[] = [];
+
+interface InlineData {
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+/** The reference images a recorded request carried, in order (the server replaces base64 by its hash). */
+function sentImages(body: unknown): InlineData[] {
+  const contents = (body as { contents?: { parts?: Record<string, unknown>[] }[] }).contents ?? [];
+  const parts = contents.at(-1)?.parts ?? [];
+  return parts
+    .map((part) => (part.inline_data ?? part.inlineData) as { data?: InlineData } | undefined)
+    .filter((data): data is { data: InlineData } => data?.data !== undefined)
+    .map((data) => data.data);
+}
+
+async function typePrompt(text: string): Promise<void> {
+  await frame.locator('#prompt').fill(text);
+}
+
+export default uiSuite('Image Studio panel', [
+  step('the panel opens with the pickers and a token indicator', async ({ page, gemini, workspace, screenshot }) => {
+    // Images go to generated-images whatever an earlier suite chose.
+    setWorkspaceSettings(workspace, { 'geminiImage.outputFolder': 'generated-images' });
+    await setToken(page);
+    frame = await openPanel(page);
+    const host = new URL(gemini.url).host;
+    await frame.locator('#token-bar', { hasText: `Token set for ${host}` }).waitFor();
+    for (const label of ['Prompt', 'Model', 'Aspect ratio', 'Size', 'Format', 'Images']) {
+      assert.equal(await frame.getByLabel(label, { exact: true }).count(), 1, `no control is labelled "${label}"`);
+    }
+    await screenshot('panel-empty');
+  }),
+
+  step('16:9 and 2K on gemini-3-pro-image-preview: Generate saves the server’s image and shows its thumbnail', async ({ gemini, workspace, screenshot }) => {
+    const before = generateRequests(gemini.requests).length;
+    // gemini-2.5-flash-image has no size choice: the size picker offers nothing until the model takes sizes.
+    assert.equal(await frame.locator('#image-size').isDisabled(), true, 'the size picker is enabled for a model without sizes');
+    await frame.locator('#model').selectOption('gemini-3-pro-image-preview');
+    assert.deepEqual(await frame.locator('#image-size option').allTextContents(), ['Auto', '1K', '2K', '4K']);
+    assert.ok(!(await frame.locator('#aspect-ratio option').allTextContents()).includes('8:1'), '3-pro is offered 8:1');
+    await frame.locator('#aspect-ratio').selectOption('16:9');
+    await frame.locator('#image-size').selectOption('2K');
+    await typePrompt('A lighthouse on a cliff at dawn');
+    await frame.locator('#prompt').press('Control+Enter');
+
+    const row = frame.locator('.gallery-row', { hasText: 'A lighthouse on a cliff at dawn' }).first();
+    await row.waitFor({ timeout: 20_000 });
+    const workspacePath = (await row.getAttribute('data-path')) ?? '';
+    const src = await waitForThumbnail(frame, workspacePath);
+    assert.ok(!src.startsWith('data:'), 'the thumbnail is a data URL');
+    assert.match(src, /^https:\/\/.*vscode-(resource|cdn)|^https:\/\/file\+|vscode-resource/, `the thumbnail does not come through asWebviewUri: ${src}`);
+
+    const requests = generateRequests(gemini.requests).slice(before);
+    assert.equal(requests.length, 1, 'one request per variant');
+    const [request] = requests;
+    assert.equal(request.model, 'gemini-3-pro-image-preview');
+    const imageConfig = (request.body as { generationConfig?: { imageConfig?: Record<string, unknown> } }).generationConfig?.imageConfig;
+    assert.deepEqual(imageConfig, { aspectRatio: '16:9', imageSize: '2K' }, 'the request did not carry exactly the chosen options');
+
+    const saved = fs.readFileSync(path.join(workspace, workspacePath));
+    assert.equal(sha256(withoutRecipe(saved)), request.images[0].sha256, 'the file on disk is not the image the server sent');
+    await frame.locator('.job.job-done').first().waitFor();
+    await screenshot('generated');
+  }),
+
+  step('a reference added from the Explorer context menu and one from the picker are both sent', async ({ page, gemini, workspace, screenshot }) => {
+    await openViewContainer(page, 'Explorer');
+    const explorerRow = (name: string) => page.locator('.explorer-folders-view').getByRole('treeitem', { name, exact: true });
+    await explorerRow('images').waitFor();
+    if ((await explorerRow('sunset.png').count()) === 0) await explorerRow('images').click();
+    await explorerRow('sunset.png').click({ button: 'right' });
+    const menuItem = page.getByRole('menuitem', { name: 'Add to Gemini Image References' });
+    await menuItem.click();
+    // A click that lands while the menu is still opening only highlights the item: Enter runs it then.
+    await page.waitForTimeout(300);
+    if (await menuItem.isVisible()) await page.keyboard.press('Enter');
+    // The command brings the panel back (a webview view that was hidden is loaded afresh).
+    frame = await panelFrame(page);
+    await frame.locator('.reference[data-path="images/sunset.png"]').waitFor();
+
+    await frame.locator('#add-references').click();
+    // The web workbench's own file dialog: a path box.
+    const box = quickInput(page);
+    await box.input.waitFor({ state: 'visible' });
+    // The dialog fills in the folder a moment after it opens: type over it only then, and check what it holds.
+    const photo = path.join(workspace, 'images', 'photo.jpg');
+    await eventually(async () => ((await box.input.inputValue()).endsWith('/') ? true : undefined), 'the file dialog to show its folder');
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'generated-images' }).waitFor();
+    // It may still be listing the folder (and rewrite the box) when Enter comes: type and press until it accepts.
+    await eventually(async () => {
+      if (!(await box.widget.isVisible())) return true;
+      await box.input.fill(photo);
+      await page.waitForTimeout(300);
+      if ((await box.input.inputValue()) === photo) await box.input.press('Enter');
+      await page.waitForTimeout(300);
+      return undefined;
+    }, 'the file dialog to accept photo.jpg', 15_000);
+    await frame.locator('.reference[data-path="images/photo.jpg"]').waitFor();
+    assert.match(await frame.locator('#reference-limits').innerText(), /^2 of 14 · /);
+
+    const before = generateRequests(gemini.requests).length;
+    await typePrompt('Blend these two into a postcard');
+    await frame.locator('#generate').click();
+    await frame.locator('.gallery-row', { hasText: 'Blend these two into a postcard' }).first().waitFor({ timeout: 20_000 });
+    const [request] = generateRequests(gemini.requests).slice(before);
+    const expected = ['sunset.png', 'photo.jpg'].map((name) => sha256(fs.readFileSync(path.join(workspace, 'images', name))));
+    assert.deepEqual(
+      sentImages(request.body).map((image) => image.sha256),
+      expected,
+      'the request did not carry the two references in order',
+    );
+    await screenshot('references');
+  }),
+
+  step('a dropped Explorer file (text/uri-list) is added; a URI outside the workspace is refused', async ({ page, workspace }) => {
+    const authority = new URL(page.url()).host;
+    const inside = `vscode-remote://${authority}${path.join(workspace, 'images', 'checker.png')}`;
+    const outside = `vscode-remote://${authority}/etc/hostname`;
+    await frame.evaluate(
+      ([first, second]) => {
+        const data = new DataTransfer();
+        data.setData('text/uri-list', `${first}\r\n${second}`);
+        document.getElementById('references')?.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+      },
+      [inside, outside],
+    );
+    await frame.locator('.reference[data-path="images/checker.png"]').waitFor();
+    await frame.locator('#reference-notice', { hasText: 'not inside the workspace' }).waitFor();
+    // Keyboard: Alt+Left moves the focused reference earlier; Delete removes it.
+    const checker = frame.locator('.reference[data-path="images/checker.png"]');
+    await checker.focus();
+    await checker.press('Alt+ArrowLeft');
+    await eventually(
+      async () => ((await frame.locator('.reference').nth(1).getAttribute('data-path')) === 'images/checker.png' ? true : undefined),
+      'checker.png to move to the second place',
+    );
+    for (const name of ['checker.png', 'photo.jpg', 'sunset.png']) {
+      await frame.locator(`.reference[data-path="images/${name}"]`).focus();
+      await page.keyboard.press('Delete');
+      await frame.locator(`.reference[data-path="images/${name}"]`).waitFor({ state: 'detached' });
+    }
+  }),
+
+  step('a refusal shows the model’s message and finishReason inline, with Retry', async ({ gemini }) => {
+    gemini.enqueue({ kind: 'refused', reason: 'IMAGE_SAFETY', message: 'The lighthouse keeper asked not to be drawn.' });
+    await typePrompt('A portrait of the lighthouse keeper');
+    await frame.locator('#generate').click();
+    const card = frame.locator('.job.job-failed').first();
+    await card.waitFor({ timeout: 15_000 });
+    const text = await card.innerText();
+    assert.ok(text.includes('The lighthouse keeper asked not to be drawn.'), `the model's message is not shown: ${text}`);
+    assert.ok(text.includes('IMAGE_SAFETY'), 'the finishReason is not shown');
+    await card.getByRole('button', { name: 'Retry' }).waitFor();
+    assert.equal(await card.getAttribute('aria-busy'), 'false');
+  }),
+
+  step('Cancel stops a slow job at once and saves nothing', async ({ gemini, workspace }) => {
+    const filesBefore = savedImages(workspace).length;
+    const requestsBefore = generateRequests(gemini.requests).length;
+    gemini.enqueue({ kind: 'delay', ms: 30_000 });
+    await typePrompt('A very slow painting');
+    await frame.locator('#generate').click();
+    const card = frame.locator('.job.job-running').first();
+    await card.waitFor();
+    await eventually(() => (generateRequests(gemini.requests).length > requestsBefore ? true : undefined), 'the slow request to reach the server');
+    const started = Date.now();
+    await card.getByRole('button', { name: 'Cancel this generation' }).click();
+    await frame.locator('.job.job-cancelled').first().waitFor({ timeout: 5000 });
+    const took = Date.now() - started;
+    assert.ok(took < 3000, `cancelling took ${took} ms`);
+    assert.match(await frame.locator('.job.job-cancelled').first().innerText(), /Cancelled/);
+    assert.equal(savedImages(workspace).length, filesBefore, 'a cancelled job saved a file');
+  }),
+
+  step('reloading the window keeps the history', async ({ page, screenshot }) => {
+    historyBeforeReload = await galleryPaths(frame);
+    assert.ok(historyBeforeReload.length >= 2, `expected at least 2 images, found ${historyBeforeReload.length}`);
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    frame = await openPanel(page);
+    await frame.locator('#gallery-summary', { hasText: `${historyBeforeReload.length} images` }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(await galleryPaths(frame), historyBeforeReload);
+    await waitForThumbnail(frame, historyBeforeReload[0]);
+    await screenshot('after-reload');
+  }),
+
+  step('screenshots in dark, light and high-contrast themes', async ({ page, gemini, screenshot }) => {
+    await widenSidebar(page, 400);
+    frame = await openPanel(page);
+    // Secret storage may or may not survive the reload in the web workbench; the panel says which.
+    if ((await frame.locator('#token-bar.missing').count()) > 0) await setToken(page);
+    // A finished two-image job, a reference and a prompt: the panel as people use it.
+    await frame.locator('#variants').selectOption('2');
+    await typePrompt('Isometric cozy reading nook, soft morning light, watercolor');
+    await frame.locator('#generate').click();
+    await frame.locator('.job.job-done').first().waitFor({ timeout: 20_000 });
+    await frame.locator('#variants').selectOption('1');
+    const newest = frame.locator('.gallery-row[aria-posinset="1"]');
+    await newest.getByRole('button', { name: 'Use as reference' }).click();
+    await frame.locator('.reference').first().waitFor();
+    await typePrompt('Same nook at night, warm lamp light');
+    await newest.getByRole('button', { name: 'Open', exact: true }).click();
+    await page.locator('.editor-instance').first().waitFor();
+    await waitForThumbnail(frame, (await galleryPaths(frame))[0]);
+    assert.ok(gemini.requests.length > 0);
+
+    await frame.evaluate(() => window.scrollTo({ top: 0 }));
+    await chooseColorTheme(page, 'Dark Modern');
+    await page.waitForTimeout(500);
+    await screenshot('theme-dark');
+    // The README's picture: the activity bar and the panel, tall enough to show the history too.
+    await page.setViewportSize({ width: 1400, height: 1180 });
+    await page.waitForTimeout(500);
+    const sidebar = await page.locator('.part.sidebar').boundingBox();
+    if (sidebar) {
+      const dir = path.resolve(__dirname, '..', '..', 'test-results', 'screenshots');
+      await page.screenshot({ path: path.join(dir, 'panel-dark-sidebar.png'), clip: { x: 0, y: 0, width: sidebar.x + sidebar.width, height: 1180 } });
+    }
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await chooseColorTheme(page, 'Light Modern');
+    await page.waitForTimeout(500);
+    await screenshot('theme-light');
+    await chooseColorTheme(page, 'Dark High Contrast');
+    await page.waitForTimeout(500);
+    await screenshot('theme-high-contrast');
+    await chooseColorTheme(page, 'Light High Contrast');
+    await page.waitForTimeout(500);
+    await screenshot('theme-high-contrast-light');
+    await chooseColorTheme(page, 'Dark Modern');
+  }, 90_000),
+]);
