@@ -17,6 +17,7 @@ const STATE_KEY = 'geminiImage.panel.history';
 const MAX_ITEMS = 5000;
 /** Our recipe sits right after the PNG header or the JPEG start marker: the head of a file is enough to find it. */
 const HEAD_BYTES = 256 * 1024;
+const FIRST_READ_BYTES = 16 * 1024;
 const PARALLEL_READS = 16;
 const IMAGE_GLOB = '**/*.{png,jpg,jpeg}';
 const IMAGE_NAME = /\.(png|jpe?g)$/i;
@@ -211,20 +212,23 @@ async function scanForRecipes(setting: string): Promise<StoredImage[]> {
 }
 
 async function readRecipeFrom(uri: vscode.Uri): Promise<Recipe | undefined> {
-  return readRecipe(await readHead(uri));
-}
-
-/** The first bytes of a file: local files are read partially, so a folder of 4K images scans quickly. */
-async function readHead(uri: vscode.Uri): Promise<Uint8Array> {
-  if (uri.scheme !== 'file') return vscode.workspace.fs.readFile(uri);
+  if (uri.scheme !== 'file') return readRecipe(await vscode.workspace.fs.readFile(uri));
+  // Local files are read partially, so a folder of 4K images scans quickly: most recipes fit the first small read.
   const handle = await fs.open(uri.fsPath, 'r');
   try {
-    const buffer = new Uint8Array(HEAD_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
+    const small = await readStart(handle, FIRST_READ_BYTES);
+    const recipe = readRecipe(small);
+    if (recipe || small.length < FIRST_READ_BYTES) return recipe;
+    return readRecipe(await readStart(handle, HEAD_BYTES));
   } finally {
     await handle.close();
   }
+}
+
+async function readStart(handle: fs.FileHandle, length: number): Promise<Uint8Array> {
+  const buffer = new Uint8Array(length);
+  const { bytesRead } = await handle.read(buffer, 0, length, 0);
+  return buffer.subarray(0, bytesRead);
 }
 
 function fromRecipe(path: string, recipe: Recipe, references: readonly string[] | undefined): StoredImage {

@@ -12,6 +12,8 @@ export interface ComposeHooks {
   readonly itemFor: (path: string) => HistoryItem | undefined;
   /** A generation was accepted by the host. */
   readonly onStarted: () => void;
+  /** The prompt or a picker changed (the reference limits depend on both). */
+  readonly onChanged: () => void;
 }
 
 export class Compose {
@@ -74,6 +76,9 @@ export class Compose {
   /** Starts refining a gallery image: the next Generate continues its conversation. */
   startRefining(path: string): void {
     this.refine = path;
+    // The conversation continues best with the model that made the image.
+    const model = this.hooks.itemFor(path)?.model;
+    if (model && model !== this.choices?.model && this.state?.models.some((candidate) => candidate.id === model)) this.choose({ model });
     this.saveDraft();
     this.refresh();
     this.focusPrompt();
@@ -196,6 +201,7 @@ export class Compose {
     this.generateButton.disabled = blocker !== undefined || this.sending || !state;
     this.generateButton.title = blocker ?? '';
     this.generateButton.setAttribute('aria-description', blocker ?? '');
+    this.hooks.onChanged();
   }
 
   private blocker(promptBytes: number): string | undefined {

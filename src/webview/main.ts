@@ -32,6 +32,7 @@ const gallery = new Gallery({
 const compose = new Compose(host, {
   itemFor: (path) => gallery.itemFor(path),
   onStarted: () => jobs.scrollIntoView(),
+  onChanged: () => state && references.renderLimits(state),
 });
 
 const references = new References(
@@ -44,9 +45,6 @@ const jobs = new Jobs(host, (path) => gallery.itemFor(path), (path) => void imag
 
 byId('open-folder').addEventListener('click', () => host.send({ type: 'runCommand', command: 'openFolder' }));
 byId('rescan').addEventListener('click', () => void rescan());
-// The request-size estimate follows the prompt and the model.
-byId('prompt').addEventListener('input', () => state && references.renderLimits(state));
-byId('model').addEventListener('change', () => state && references.renderLimits(state));
 
 window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   const message = event.data;

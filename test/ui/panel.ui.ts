@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
+import { SENTINEL_TOKEN } from '../sentinel';
 import { step, uiSuite } from './harness';
 import {
   chooseColorTheme,
@@ -52,6 +53,12 @@ export default uiSuite('Image Studio panel', [
     frame = await openPanel(page);
     const host = new URL(gemini.url).host;
     await frame.locator('#token-bar', { hasText: `Token set for ${host}` }).waitFor();
+    // Everything the host sends from now on is kept, to prove no token and no image bytes cross into the webview.
+    await frame.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seenMessages: string[] }).seenMessages = seen;
+      window.addEventListener('message', (event) => seen.push(JSON.stringify(event.data)));
+    });
     for (const label of ['Prompt', 'Model', 'Aspect ratio', 'Size', 'Format', 'Images']) {
       assert.equal(await frame.getByLabel(label, { exact: true }).count(), 1, `no control is labelled "${label}"`);
     }
@@ -87,6 +94,13 @@ export default uiSuite('Image Studio panel', [
     const saved = fs.readFileSync(path.join(workspace, workspacePath));
     assert.equal(sha256(withoutRecipe(saved)), request.images[0].sha256, 'the file on disk is not the image the server sent');
     await frame.locator('.job.job-done').first().waitFor();
+    const messages = await frame.evaluate(() => (window as unknown as { seenMessages: string[] }).seenMessages);
+    assert.ok(messages.some((message) => message.includes('"type":"historyAdded"')), 'no history message was seen');
+    for (const message of messages) {
+      assert.ok(!message.includes(SENTINEL_TOKEN), 'a message to the webview contains the token');
+      assert.ok(!/data:image|base64|iVBORw0KGgo/.test(message), `a message to the webview carries image bytes: ${message.slice(0, 200)}`);
+    }
+    assert.ok(!(await frame.content()).includes(SENTINEL_TOKEN), 'the webview shows the token');
     await screenshot('generated');
   }),
 
