@@ -10,6 +10,8 @@ export interface RecipePlace {
 }
 
 export class TempImageFile implements ImageSinkFile {
+  /** Every write is on disk (or copied into the head) when it resolves: the decoder may reuse the memory. */
+  readonly releasesBytes = true;
   /** Image bytes (without the recipe). */
   size = 0;
   private position = 0;
@@ -41,9 +43,28 @@ export class TempImageFile implements ImageSinkFile {
       await this.append(bytes);
       return;
     }
-    this.head.push(bytes);
     this.headBytes += bytes.length;
-    if (this.headBytes >= (this.recipe?.offset ?? 0)) await this.writeHead();
+    if (this.headBytes >= (this.recipe?.offset ?? 0)) {
+      this.head.push(bytes);
+      await this.writeHead();
+    } else {
+      // Kept past this call: a copy, as the caller may reuse the memory (releasesBytes).
+      this.head.push(Uint8Array.from(bytes));
+    }
+  }
+
+  async writeMany(pieces: readonly Uint8Array[]): Promise<void> {
+    if (!this.headDone) {
+      for (const piece of pieces) await this.write(piece);
+      return;
+    }
+    for (const piece of pieces) this.size += piece.length;
+    let rest = pieces.filter((piece) => piece.length > 0);
+    while (rest.length > 0) {
+      const { bytesWritten } = await this.handle.writev(rest, this.position);
+      this.position += bytesWritten;
+      rest = after(rest, bytesWritten);
+    }
   }
 
   async end(): Promise<void> {
@@ -77,7 +98,7 @@ export class TempImageFile implements ImageSinkFile {
 
   private async writeHead(): Promise<void> {
     this.headDone = true;
-    const head = Buffer.concat(this.head);
+    const head = this.head.length === 1 ? this.head[0] : Buffer.concat(this.head);
     this.head = [];
     const recipe = this.recipe;
     if (recipe && head.length >= recipe.offset && headerAllowsRecipe(this.image.format, head)) {
@@ -98,6 +119,21 @@ export class TempImageFile implements ImageSinkFile {
       this.position += bytesWritten;
     }
   }
+}
+
+/** What is left of `pieces` once their first `count` bytes were written (a short write is rare but allowed). */
+function after(pieces: readonly Uint8Array[], count: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  let skip = count;
+  for (const piece of pieces) {
+    if (skip >= piece.length) {
+      skip -= piece.length;
+      continue;
+    }
+    rest.push(skip > 0 ? piece.subarray(skip) : piece);
+    skip = 0;
+  }
+  return rest;
 }
 
 /** A PNG whose first chunk is IHDR (the recipe follows it), or a JPEG starting with SOI. */

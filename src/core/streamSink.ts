@@ -7,6 +7,10 @@ import { AnswerStream, type StreamedImageData, type StreamedImagePart } from './
 export interface ImageSinkFile {
   /** Appends image bytes in order. The first call carries at least the first 64 bytes (or the whole image). */
   write(bytes: Uint8Array): Promise<void>;
+  /** Appends several pieces in order, like write() for each; files do it in one system call (fewer round trips). */
+  writeMany?(pieces: readonly Uint8Array[]): Promise<void>;
+  /** True when write() and writeMany() keep no reference to the bytes once they resolve, so their memory may be reused. */
+  readonly releasesBytes?: boolean;
   /** Every byte arrived and was valid. */
   end(): Promise<void>;
   /** Throws away whatever was written. Safe to call at any time, more than once. */
@@ -47,8 +51,8 @@ export type StreamedOutcome<F> =
 const OUTPUT_FORMATS: readonly string[] = ['png', 'jpeg', 'webp', 'gif'];
 /** Enough bytes to tell every format apart. */
 const SNIFF_BYTES = 64;
-/** Decoded bytes are written in pieces at least this large (fewer, larger writes). */
-const WRITE_BYTES = 512 * 1024;
+/** Decoded bytes are written in batches at least this large: fewer, larger writes cost less than many small ones. */
+const WRITE_BYTES = 1 << 20;
 
 interface Track<F extends ImageSinkFile> {
   readonly part: StreamedImagePart;
@@ -163,14 +167,18 @@ export class ImageStreamWriter<F extends ImageSinkFile> {
       }
       track.format = type as ImageFormat;
       track.file = await this.sink.open({ format: track.format, mimeType: mimeTypeOf(track.format) });
+      if (track.file.releasesBytes) data.recycleTaken();
     }
     const file = track.file;
     const pieces = data.take(WRITE_BYTES);
     if (pieces.length > 0) {
       await this.settle(track);
-      track.writing = writeAll(file, pieces).catch((error: unknown) => {
-        track.failure = error;
-      });
+      track.writing = writeAll(file, pieces).then(
+        () => data.recycle(pieces),
+        (error: unknown) => {
+          track.failure = error;
+        },
+      );
     }
     if (data.complete) {
       await this.settle(track);
@@ -198,6 +206,10 @@ export class ImageStreamWriter<F extends ImageSinkFile> {
 }
 
 async function writeAll(file: ImageSinkFile, pieces: readonly Uint8Array[]): Promise<void> {
+  if (pieces.length > 1 && file.writeMany) {
+    await file.writeMany(pieces);
+    return;
+  }
   for (const piece of pieces) await file.write(piece);
 }
 
