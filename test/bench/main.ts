@@ -1,25 +1,16 @@
 // npm run bench [-- --quick]: time-to-file, memory, parallel variants, activation and sizes against the local server.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
-import { ImageClient } from '../../src/core/imageClient';
-import type { ImageJob, ProviderSettings } from '../../src/core/imageJob';
-import { recipeInsertionOfLength, recipeSlot, removeRecipe, type Recipe } from '../../src/core/recipe';
-import { buildGenerateRequest } from '../../src/core/request';
-import { placeWithoutOverwrite, TempImageFile } from '../../src/core/streamFile';
-import type { ImageSink } from '../../src/core/streamSink';
-import { createUndiciTransport } from '../../src/http/index';
-import { SENTINEL_TOKEN } from '../sentinel';
+import type { ProviderSettings } from '../../src/core/imageJob';
+import { removeRecipe } from '../../src/core/recipe';
+import { admin, genaiClient, minimalClient, ourClient, root, startServer, type Client } from './clients';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 7;
 const SIZES = quick ? ['1K'] : ['1K', '2K', '4K'];
-const MODEL = 'gemini-3-pro-image-preview';
-const PROMPT = 'A lighthouse on a cliff at dawn, benchmark';
-const root = path.resolve(__dirname, '..', '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gis-bench-'));
 const lines: string[] = [];
 
@@ -37,87 +28,6 @@ function median(values: number[]): number {
 const ms = (value: number): string => `${value.toFixed(1)} ms`;
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 const ratio = (value: number): string => `${value.toFixed(2)}×`;
-
-// ---- the server, in its own process so its work does not share our event loop -------------------------------
-
-async function startServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(root, 'out', 'server', 'main.js'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let seen = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /listening on (\S+)/.exec(seen);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`the test server exited (${code})`)));
-  });
-  return { url, child };
-}
-
-async function admin(url: string, route: string, body: unknown): Promise<void> {
-  const response = await request(`${url}/__admin/${route}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  await response.body.text();
-}
-
-// ---- the three clients --------------------------------------------------------------------------------------
-
-type Client = (size: string) => Promise<string>;
-
-function job(size: string): ImageJob {
-  return { prompt: PROMPT, references: [], model: MODEL, aspectRatio: '1:1', imageSize: size, includeText: true };
-}
-
-let counter = 0;
-const nextFile = (name: string): string => path.join(work, `${name}-${++counter}.png`);
-
-function ourClient(provider: ProviderSettings): Client {
-  const client = new ImageClient({ transport: createUndiciTransport({}), log: { info: () => undefined, warn: () => undefined, error: () => undefined } });
-  return async (size) => {
-    // The same steps as the extension's writer: temporary file with a recipe slot, recipe rewritten, linked to a free name.
-    const recipe: Recipe = { version: 1, prompt: PROMPT, model: MODEL, aspectRatio: '1:1', imageSize: size, references: [], createdAt: new Date().toISOString() };
-    const sink: ImageSink<TempImageFile> = {
-      open: (image) => TempImageFile.create(path.join(work, `.ours-${++counter}.part`), image, recipeSlot(image.format, recipe)),
-    };
-    const result = await client.stream(job(size), provider, SENTINEL_TOKEN, undefined, sink);
-    const file = result.images[0].file;
-    const length = file.recipeLength;
-    if (length !== undefined) await file.writeRecipe(recipeInsertionOfLength(file.image.format, { ...recipe, usage: result.usage }, length));
-    await file.close();
-    const target = nextFile('ours');
-    await placeWithoutOverwrite(file.path, target);
-    return target;
-  };
-}
-
-/** The floor: undici request → whole body → JSON.parse → Buffer.from(base64) → writeFile. */
-function minimalClient(provider: ProviderSettings): Client {
-  const agent = new Agent();
-  return async (size) => {
-    const { url, headers, body } = buildGenerateRequest(job(size), provider, SENTINEL_TOKEN);
-    const response = await request(url, { method: 'POST', headers, body, dispatcher: agent });
-    const answer = JSON.parse(await response.body.text()) as { candidates: { content: { parts: { inlineData?: { data: string } }[] } }[] };
-    const part = answer.candidates[0].content.parts.find((candidate) => candidate.inlineData);
-    const target = nextFile('minimal');
-    await fs.promises.writeFile(target, Buffer.from(part?.inlineData?.data ?? '', 'base64'));
-    return target;
-  };
-}
-
-async function genaiClient(baseUrl: string): Promise<Client> {
-  const { GoogleGenAI } = (await import('@google/genai')) as typeof import('@google/genai');
-  const ai = new GoogleGenAI({ apiKey: SENTINEL_TOKEN, httpOptions: { baseUrl, apiVersion: 'v1beta' } });
-  return async (size) => {
-    const response = await ai.models.generateContent({
-      model: MODEL,
-      contents: PROMPT,
-      config: { responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '1:1', imageSize: size } },
-    });
-    const part = response.candidates?.[0]?.content?.parts?.find((candidate) => candidate.inlineData?.data);
-    const target = nextFile('genai');
-    await fs.promises.writeFile(target, Buffer.from(part?.inlineData?.data ?? '', 'base64'));
-    return target;
-  };
-}
 
 async function timed(client: Client, size: string): Promise<{ ms: number; file: string }> {
   const started = performance.now();
@@ -188,9 +98,9 @@ async function main(): Promise<void> {
   try {
     const provider: ProviderSettings = { baseUrl: url, authHeader: 'bearer', timeoutSeconds: 600, maxRetries: 0 };
     const clients: [string, Client][] = [
-      ['ours', ourClient(provider)],
-      ['minimal', minimalClient(provider)],
-      ['genai', await genaiClient(url)],
+      ['ours', ourClient(provider, work)],
+      ['minimal', minimalClient(provider, work)],
+      ['genai', await genaiClient(url, work)],
     ];
     say(`# Benchmark ${quick ? '(quick)' : ''}`);
     say(`${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'} · ${mb(os.totalmem())} RAM · Node ${process.version} · ${os.platform()} ${os.release()}`);
