@@ -61,7 +61,7 @@ export class ImageHistory implements vscode.Disposable {
     this.changed.fire({ kind: 'reset' });
     const started = Date.now();
     try {
-      const found = await scanForRecipes(this.outputFolderSetting());
+      const found = await itemsFrom(await findImageFiles(this.outputFolderSetting()));
       const known = new Map(this.items.map((item) => [item.path, item]));
       this.items = found
         .map((item) => (known.get(item.path)?.referencesArePaths ? (known.get(item.path) as StoredImage) : item))
@@ -96,7 +96,7 @@ export class ImageHistory implements vscode.Disposable {
     if (Array.isArray(stored)) {
       this.items = stored.filter(isStoredImage).sort(newestFirst);
       this.changed.fire({ kind: 'reset' });
-      await this.dropMissing();
+      await this.reconcile();
     } else {
       await this.rebuild();
     }
@@ -156,20 +156,37 @@ export class ImageHistory implements vscode.Disposable {
     this.changed.fire({ kind: 'reset' });
   }
 
-  private async dropMissing(): Promise<void> {
-    const present = await mapBounded(this.items, PARALLEL_READS * 2, async (item) => {
-      const uri = fromWorkspacePath(item.path);
-      if (!uri) return false;
-      try {
-        await vscode.workspace.fs.stat(uri);
-        return true;
-      } catch {
-        return false;
-      }
+  /**
+   * Brings remembered items in line with the disk: files that are gone leave, and images saved while no window
+   * watched (the commands before the panel was opened, another machine, a git pull) join from their recipes.
+   */
+  private async reconcile(): Promise<void> {
+    const remembered = [...this.items];
+    const known = new Set(remembered.map((item) => item.path));
+    const files = await findImageFiles(this.outputFolderSetting());
+    const unknown = files.filter((uri) => {
+      const path = toWorkspacePath(uri);
+      return path !== undefined && !known.has(path);
     });
-    if (present.every(Boolean)) return;
-    const gone = new Set(this.items.filter((_, index) => !present[index]).map((item) => item.path));
-    this.items = this.items.filter((item) => !gone.has(item.path));
+    const [added, present] = await Promise.all([
+      itemsFrom(unknown),
+      mapBounded(remembered, PARALLEL_READS * 2, async (item) => {
+        const uri = fromWorkspacePath(item.path);
+        if (!uri) return false;
+        try {
+          await vscode.workspace.fs.stat(uri);
+          return true;
+        } catch {
+          return false;
+        }
+      }),
+    ]);
+    const gone = new Set(remembered.filter((_, index) => !present[index]).map((item) => item.path));
+    if (added.length === 0 && gone.size === 0) return;
+    // By path, not by position: the panel may have added images while this ran.
+    const kept = this.items.filter((item) => !gone.has(item.path));
+    const keptPaths = new Set(kept.map((item) => item.path));
+    this.items = [...kept, ...added.filter((item) => !keptPaths.has(item.path))].sort(newestFirst).slice(0, MAX_ITEMS);
     await this.persist();
     this.changed.fire({ kind: 'reset' });
   }
@@ -193,16 +210,19 @@ function outputFolderPath(setting: string): string {
   return parsed.segments.join('/');
 }
 
-/** Every image in the output folders that carries our recipe. */
-async function scanForRecipes(setting: string): Promise<StoredImage[]> {
-  const folders = vscode.workspace.workspaceFolders ?? [];
+/** Every image file in the output folders (of every workspace folder). */
+async function findImageFiles(setting: string): Promise<vscode.Uri[]> {
+  const below = outputFolderPath(setting);
   const found = await Promise.all(
-    folders.map((folder) => {
-      const below = outputFolderPath(setting);
-      return vscode.workspace.findFiles(new vscode.RelativePattern(folder, below ? `${below}/${IMAGE_GLOB}` : IMAGE_GLOB), EXCLUDE_GLOB, MAX_ITEMS);
-    }),
+    (vscode.workspace.workspaceFolders ?? []).map((folder) =>
+      vscode.workspace.findFiles(new vscode.RelativePattern(folder, below ? `${below}/${IMAGE_GLOB}` : IMAGE_GLOB), EXCLUDE_GLOB, MAX_ITEMS),
+    ),
   );
-  const files = found.flat();
+  return found.flat();
+}
+
+/** History items for the files that carry our recipe; the others are skipped. */
+async function itemsFrom(files: readonly vscode.Uri[]): Promise<StoredImage[]> {
   const items = await mapBounded(files, PARALLEL_READS, async (uri) => {
     const path = toWorkspacePath(uri);
     const recipe = path ? await readRecipeFrom(uri).catch(() => undefined) : undefined;

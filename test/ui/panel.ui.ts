@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
+import { embedRecipe, type Recipe } from '../../src/core/recipe';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { step, uiSuite } from './harness';
 import {
@@ -223,6 +224,31 @@ export default uiSuite('Image Studio panel', [
     assert.deepEqual(await galleryPaths(frame), historyBeforeReload);
     await waitForThumbnail(frame, historyBeforeReload[0]);
     await screenshot('after-reload');
+  }),
+
+  step('an image saved while the window was closed joins the remembered history; a deleted one leaves it', async ({ page, workspace }) => {
+    const url = page.url();
+    await page.goto('about:blank');
+    const recipe: Recipe = {
+      version: 1,
+      prompt: 'Made on another machine',
+      model: 'gemini-2.5-flash-image',
+      references: [],
+      createdAt: new Date(Date.now() + 60_000).toISOString(),
+    };
+    const elsewhere = 'generated-images/made-on-another-machine.png';
+    fs.writeFileSync(path.join(workspace, elsewhere), embedRecipe(fs.readFileSync(path.join(workspace, 'images', 'sunset.png')), 'png', recipe));
+    const deleted = historyBeforeReload[historyBeforeReload.length - 1];
+    const parked = path.join(workspace, '..', 'parked.png');
+    fs.renameSync(path.join(workspace, deleted), parked);
+    await page.goto(url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    frame = await openPanel(page);
+    const expected = [elsewhere, ...historyBeforeReload.slice(0, -1)];
+    await frame.locator('#gallery-summary', { hasText: `${expected.length} images` }).waitFor({ timeout: 15_000 });
+    await eventually(async () => (JSON.stringify(await galleryPaths(frame)) === JSON.stringify(expected) ? true : undefined), 'the reconciled history');
+    fs.renameSync(parked, path.join(workspace, deleted));
+    fs.rmSync(path.join(workspace, elsewhere));
   }),
 
   step('screenshots in dark, light and high-contrast themes', async ({ page, gemini, screenshot }) => {
