@@ -36,9 +36,8 @@ export class Jobs {
     this.render();
   }
 
-  /** Re-renders cards whose images just reached the gallery. */
+  /** Re-renders the cards whose images just reached the gallery (their keys name the thumbnails). */
   refreshThumbnails(): void {
-    this.cards.clear();
     this.render();
   }
 
