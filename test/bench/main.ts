@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ProviderSettings } from '../../src/core/imageJob';
 import { removeRecipe } from '../../src/core/recipe';
-import { admin, genaiClient, minimalClient, ourClient, root, startServer, type Client } from './clients';
+import { admin, genaiClient, minimalClient, ourClient, root, startServer, transferOnly, type Client } from './clients';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 3 : 7;
@@ -29,10 +29,13 @@ const ms = (value: number): string => `${value.toFixed(1)} ms`;
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 const ratio = (value: number): string => `${value.toFixed(2)}×`;
 
-async function timed(client: Client, size: string): Promise<{ ms: number; file: string }> {
+/** Wall time, and this process's CPU time (main thread and libuv's pool: steadier than wall time on a busy machine). */
+async function timed(client: Client, size: string): Promise<{ ms: number; cpuMs: number; file: string }> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const file = await client(size);
-  return { ms: performance.now() - started, file };
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, file };
 }
 
 function imageBytes(file: string): number {
@@ -108,28 +111,40 @@ async function main(): Promise<void> {
     say();
 
     say('## Time to file');
-    say('| size | image | ours | minimal undici | @google/genai | ours / minimal | ours / genai |');
-    say('|---|---|---|---|---|---|---|');
+    say('| size | image | ours | minimal undici | @google/genai | transfer alone | ours / minimal | ours / genai |');
+    say('|---|---|---|---|---|---|---|---|');
     const timeRatios: Record<string, { minimal: number; genai: number }> = {};
+    const cpuRows: string[] = [];
+    // The transfer alone (every chunk read and dropped) runs in the same rotation: the floor for any client.
+    const rotation: [string, Client][] = [...clients, ['transfer', transferOnly(provider)]];
     for (const size of SIZES) {
       // Warm-up: the server caches 8 images per prompt and size; every client gets its connections and code warm.
-      for (let i = 0; i < 8; i++) clean((await timed(clients[i % 3][1], size)).file);
-      const times: Record<string, number[]> = { ours: [], minimal: [], genai: [] };
+      for (let i = 0; i < 8; i++) clean((await timed(rotation[i % rotation.length][1], size)).file);
+      const times: Record<string, number[]> = { ours: [], minimal: [], genai: [], transfer: [] };
+      const cpu: Record<string, number[]> = { ours: [], minimal: [], genai: [], transfer: [] };
       let image = 0;
       for (let run = 0; run < RUNS; run++) {
         // Rotate the order so no client always goes first.
-        for (let k = 0; k < clients.length; k++) {
-          const [name, client] = clients[(run + k) % clients.length];
-          const { ms: took, file } = await timed(client, size);
+        for (let k = 0; k < rotation.length; k++) {
+          const [name, client] = rotation[(run + k) % rotation.length];
+          const { ms: took, cpuMs, file } = await timed(client, size);
           times[name].push(took);
+          cpu[name].push(cpuMs);
           if (name === 'ours') image = imageBytes(file);
-          clean(file);
+          if (file) clean(file);
         }
       }
-      const [ours, minimal, genai] = ['ours', 'minimal', 'genai'].map((name) => median(times[name]));
+      const [ours, minimal, genai, transfer] = ['ours', 'minimal', 'genai', 'transfer'].map((name) => median(times[name]));
       timeRatios[size] = { minimal: ours / minimal, genai: ours / genai };
-      say(`| ${size} | ${mb(image)} | ${ms(ours)} | ${ms(minimal)} | ${ms(genai)} | ${ratio(ours / minimal)} | ${ratio(ours / genai)} |`);
+      say(`| ${size} | ${mb(image)} | ${ms(ours)} | ${ms(minimal)} | ${ms(genai)} | ${ms(transfer)} | ${ratio(ours / minimal)} | ${ratio(ours / genai)} |`);
+      const [oursCpu, minimalCpu, genaiCpu, transferCpu] = ['ours', 'minimal', 'genai', 'transfer'].map((name) => median(cpu[name]));
+      cpuRows.push(`| ${size} | ${ms(oursCpu)} | ${ms(minimalCpu)} | ${ms(genaiCpu)} | ${ms(transferCpu)} | ${ratio(oursCpu / minimalCpu)} | ${ratio(oursCpu / genaiCpu)} |`);
     }
+    say();
+    say('## Client CPU time per answer (this process, main thread + libuv pool; the server runs elsewhere)');
+    say('| size | ours | minimal undici | @google/genai | transfer alone | ours / minimal | ours / genai |');
+    say('|---|---|---|---|---|---|---|');
+    for (const row of cpuRows) say(row);
     say();
 
     say('## Peak memory growth (RSS high-water mark over the run, ÷ image bytes)');
