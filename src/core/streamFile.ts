@@ -59,12 +59,7 @@ export class TempImageFile implements ImageSinkFile {
       return;
     }
     for (const piece of pieces) this.size += piece.length;
-    let rest = pieces.filter((piece) => piece.length > 0);
-    while (rest.length > 0) {
-      const { bytesWritten } = await this.handle.writev(rest, this.position);
-      this.position += bytesWritten;
-      rest = after(rest, bytesWritten);
-    }
+    await this.appendAll(pieces);
   }
 
   async end(): Promise<void> {
@@ -103,11 +98,19 @@ export class TempImageFile implements ImageSinkFile {
     const recipe = this.recipe;
     if (recipe && head.length >= recipe.offset && headerAllowsRecipe(this.image.format, head)) {
       this.slotAt = recipe.offset;
-      await this.append(head.subarray(0, recipe.offset));
-      await this.append(recipe.bytes);
-      await this.append(head.subarray(recipe.offset));
+      await this.appendAll([head.subarray(0, recipe.offset), recipe.bytes, head.subarray(recipe.offset)]);
     } else {
       await this.append(head);
+    }
+  }
+
+  /** Appends the pieces in one system call where the file system allows (a short write goes on from where it stopped). */
+  private async appendAll(pieces: readonly Uint8Array[]): Promise<void> {
+    let rest = pieces.filter((piece) => piece.length > 0);
+    while (rest.length > 0) {
+      const { bytesWritten } = await this.handle.writev(rest, this.position);
+      this.position += bytesWritten;
+      rest = after(rest, bytesWritten);
     }
   }
 
