@@ -1,5 +1,6 @@
 // Reads the optional argument object of generate/editImage (keybindings, tasks, other extensions), checking every field.
 import * as vscode from 'vscode';
+import type { Usage } from '../core/imageJob';
 import type { RunOptions } from '../generation';
 
 export interface GenerateArgs extends RunOptions {
@@ -12,12 +13,7 @@ export interface GenerateResult {
   readonly files: string[];
   readonly texts: string[];
   readonly finishReasons: string[];
-  readonly usage?: {
-    readonly promptTokenCount?: number;
-    readonly candidatesTokenCount?: number;
-    readonly totalTokenCount?: number;
-    readonly thoughtsTokenCount?: number;
-  };
+  readonly usage?: Usage;
 }
 
 /** True for `{prompt: ...}` objects (as opposed to the Uri VS Code passes from menus). */

@@ -1,4 +1,5 @@
 // The recipe of a generated image, carried inside the file: a PNG iTXt chunk or a JPEG COM segment.
+import type { Usage } from './imageJob';
 
 export const RECIPE_KEYWORD = 'gemini-image-studio';
 const JPEG_PREFIX = `${RECIPE_KEYWORD}:`;
@@ -14,12 +15,7 @@ export interface Recipe {
   readonly outputFormat?: string;
   /** File names of the reference images, in the order they were sent. */
   readonly references: readonly string[];
-  readonly usage?: {
-    readonly promptTokenCount?: number;
-    readonly candidatesTokenCount?: number;
-    readonly totalTokenCount?: number;
-    readonly thoughtsTokenCount?: number;
-  };
+  readonly usage?: Usage;
   /** ISO time the image arrived. */
   readonly createdAt: string;
   /** Workspace-relative path of the image this one refines, if any. */
