@@ -6,6 +6,12 @@ export type ImageErrorKind =
   | 'modelNotFound'
   | 'badRequest'
   | 'quota'
+  /** Prepaid credits, billing or a gateway account's balance used up: no retry helps until someone pays. */
+  | 'billing'
+  /** This key may not use the API or model from here: unsupported location, a tier whose limit is 0. */
+  | 'notAvailable'
+  /** The earlier turns sent to refine an image were refused (a lost thought signature): start a new image. */
+  | 'historyRejected'
   | 'serverError'
   | 'timeout'
   | 'cancelled'

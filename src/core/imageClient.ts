@@ -1,12 +1,12 @@
 // Sends image jobs and model-list requests through a Transport: deadlines, size cap, retries, one log line per attempt.
-import { errorFromAnswer, readErrorAnswer } from './errorAnswer';
+import { errorFromAnswer, errorKindOf, readErrorAnswer } from './errorAnswer';
 import { describeBytes, describeDuration, ImageError, isImageError, redactSecret } from './errors';
 import type { ApiContent, GeneratedImage, ImageJob, ImageResult, ProviderSettings } from './imageJob';
 import { describeModel, KNOWN_MODEL_IDS, normalizeModelId, type ModelCapabilities } from './models';
 import { hostOf } from './origin';
 import { buildGenerateRequest, buildModelsRequest } from './request';
 import { parseAnswer, parseAnswerJson, resultFromAnswer } from './response';
-import { isDailyQuota, RetryPolicy, systemClock, type Clock, type HeaderValues } from './retry';
+import { isDailyQuota, isRetryableAnswer, RetryPolicy, systemClock, type Clock, type HeaderValues } from './retry';
 import { StreamedImageData, withImageData } from './streamAnswer';
 import { ImageStreamWriter, memorySink, type ImageSink, type ImageSinkFile, type StreamedImage } from './streamSink';
 import { headerValue, type HttpRequest, type Transport } from './transport';
@@ -71,6 +71,8 @@ interface ExchangeContext {
   readonly signal?: AbortSignal;
   /** For "model not found" messages; '' for requests that are not about one model. */
   readonly model: string;
+  /** The size asked for, for messages about gateway time limits. */
+  readonly imageSize?: string;
 }
 
 export class ImageClient {
@@ -128,7 +130,7 @@ export class ImageClient {
       const request: HttpRequest = { method: 'POST', url, headers, body };
       const sent: ApiContent[] = [...(job.history ?? []), userTurn];
       const summary = `POST ${host} model=${normalizeModelId(job.model)} ${describeOptions(job)} request=${describeBytes(Buffer.byteLength(body))}`;
-      const context: ExchangeContext = { host, signal, timeoutMs: timeoutMsOf(provider), model: job.model };
+      const context: ExchangeContext = { host, signal, timeoutMs: timeoutMsOf(provider), model: job.model, imageSize: job.imageSize };
       const read: StreamReader<{ json: unknown; writer: ImageStreamWriter<F> }> = async (chunks, status) => {
         const writer = new ImageStreamWriter(sink, host, status);
         try {
@@ -147,7 +149,7 @@ export class ImageClient {
         try {
           // Some gateways answer 200 with a Google-style error body.
           const embedded = embeddedError(json);
-          if (embedded) throw errorFromAnswer(readErrorAnswer(embedded, JSON.stringify(json)), { host, model: job.model, attempts: 1 });
+          if (embedded) throw errorFromAnswer(readErrorAnswer(embedded, JSON.stringify(json)), { host, model: job.model, attempts: 1, imageSize: job.imageSize });
           const answer = parseAnswer(json, host, (data) => {
             if (!(data instanceof StreamedImageData)) return undefined;
             const outcome = writer.outcome(data.id);
@@ -223,7 +225,7 @@ export class ImageClient {
     stream: StreamReader<V> | undefined,
     onSuccess: (exchange: Extract<Exchange<V>, { ok: true }>) => T | Promise<T>,
   ): Promise<T> {
-    const { host, signal, model } = context;
+    const { host, signal, model, imageSize } = context;
     const policy = new RetryPolicy({ maxRetries: provider.maxRetries, random: this.random, capMs: this.retryCapMs });
     for (let attempt = 1; ; attempt++) {
       throwIfCancelled(signal, host);
@@ -256,7 +258,8 @@ export class ImageClient {
         throw redirectError(status, headerValue(headers, 'location'), request.url, host);
       }
       const answer = readErrorAnswer(status, text);
-      const wait = policy.isRetryableStatus(status) ? policy.waitAfter(attempt, headers, answer.json, this.clock.now()) : undefined;
+      const retryable = isRetryableAnswer(errorKindOf(answer), status);
+      const wait = retryable ? policy.waitAfter(attempt, headers, answer.json, this.clock.now()) : undefined;
       const daily = status === 429 && isDailyQuota(answer.json);
       if (wait && !daily && policy.hasAttemptsAfter(attempt)) {
         if (wait.ms <= policy.capMs) {
@@ -265,11 +268,11 @@ export class ImageClient {
           continue;
         }
         log.error(`${line(received)}; not retrying: ${host} asks to wait ${describeDuration(wait.ms)}, longer than ${describeDuration(policy.capMs)}`);
-        throw errorFromAnswer(answer, { host, model, attempts: attempt, retryAfterMs: wait.ms });
+        throw errorFromAnswer(answer, { host, model, attempts: attempt, retryAfterMs: wait.ms, imageSize });
       }
       log.error(line(received) + (daily ? '; daily quota, not retrying' : ''));
       const askedMs = wait && wait.source !== 'backoff' ? wait.ms : undefined;
-      throw errorFromAnswer(answer, { host, model, attempts: attempt, retryAfterMs: askedMs });
+      throw errorFromAnswer(answer, { host, model, attempts: attempt, retryAfterMs: askedMs, imageSize });
     }
   }
 
@@ -440,10 +443,11 @@ function redactingLog(log: ClientLog, token: string | undefined): ClientLog {
   };
 }
 
-/** The status of an `{"error": {...}}` body sent with a 2xx (its `code`, else 500); undefined for a normal answer. */
+/** The status of an `{"error": {...}}` (or Vertex `[{"error": {...}}]`) body sent with a 2xx (its `code`, else 500); undefined for a normal answer. */
 function embeddedError(json: unknown): number | undefined {
-  if (!isObject(json) || !isObject(json.error) || 'candidates' in json) return undefined;
-  const code = json.error.code;
+  const first: unknown = Array.isArray(json) && json.length > 0 ? json[0] : json;
+  if (!isObject(first) || !isObject(first.error) || 'candidates' in first) return undefined;
+  const code = first.error.code;
   return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
 }
 

@@ -139,7 +139,8 @@ export function resultFromAnswer<I>(answer: ParsedAnswer<I>, sent: readonly ApiC
   const refusal = answer.finishReasons.find((reason) => reason !== 'STOP' && reason !== 'FINISH_REASON_UNSPECIFIED');
   if (refusal) {
     const message = answer.finishMessages[0];
-    throw new ImageError('imageRefused', refusalMessage(refusal, message, host, texts), { host, code: refusal, texts });
+    const kind = refusal === 'MISSING_THOUGHT_SIGNATURE' ? 'historyRejected' : 'imageRefused';
+    throw new ImageError(kind, refusalMessage(refusal, message, host, texts), { host, code: refusal, texts });
   }
   if (answer.problems.length > 0) {
     throw new ImageError(
@@ -176,7 +177,13 @@ function refusalMessage(reason: string, finishMessage: string | undefined, host:
     case 'RECITATION':
       return `The model at ${host} refused because the image would copy existing material ${tag}.${said} Make the prompt more original.`;
     case 'NO_IMAGE':
+      // Google answers a safety block on the flash image models with NO_IMAGE and no content at all.
+      if (texts.length === 0 && !finishMessage) {
+        return `The model at ${host} made no image and said nothing (${reason}): the request was likely blocked by safety filters. Rephrase the prompt or change the reference images.`;
+      }
       return `The model at ${host} made no image ${tag}.${said} Ask for an image explicitly (for example "Generate an image of…").`;
+    case 'MISSING_THOUGHT_SIGNATURE':
+      return `The model at ${host} refused the earlier turns sent to refine this image ${tag}: a part lost its thought signature. Start a new image instead of refining this one.`;
     case 'MAX_TOKENS':
       return `The answer from ${host} was cut off before an image ${tag}.${said} Try again or ask for less text.`;
     case 'IMAGE_OTHER':

@@ -1,4 +1,5 @@
 // When to try a request again and how long to wait: the provider's Retry-After or RetryInfo first, else backoff.
+import type { ImageErrorKind } from './errors';
 
 /** Time as the client sees it; tests inject a fake one so retry waits cost nothing. */
 export interface Clock {
@@ -156,4 +157,15 @@ export function isDailyQuota(body: unknown): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Only a passing quota or server trouble can go away by itself. Billing, an unavailable model or location, a gateway's
+ * model-not-found inside a 503 or its time limit (524) fail the same way every time: retrying only wastes minutes.
+ */
+const RETRYABLE_KINDS: ReadonlySet<ImageErrorKind> = new Set<ImageErrorKind>(['quota', 'serverError']);
+
+/** Whether an error answer of this kind and status is worth another attempt (a daily quota is not: see isDailyQuota). */
+export function isRetryableAnswer(kind: ImageErrorKind, status: number): boolean {
+  return RETRYABLE_KINDS.has(kind) && RETRYABLE_STATUSES.has(status);
 }

@@ -59,6 +59,17 @@ export type Fault =
   /** Answers with a redirect to `location` (status 301, 302, 307 or 308). */
   | { kind: 'redirect'; status: number; location: string }
   /** A valid success answer padded with a text part so the body is at least `bytes` long. */
-  | { kind: 'huge'; bytes: number };
+  | { kind: 'huge'; bytes: number }
+  /**
+   * Sends exactly this status, these headers and this body (a real answer recorded in test/fixtures/errors); a body
+   * that is not a string is sent as JSON. Also queued by POST /__admin/replay with a fixture file's content.
+   */
+  | { kind: 'replay'; status: number; headers?: Record<string, string>; body: unknown }
+  /**
+   * A success answer whose image is a link to this server (`GET /__images/{name}`) in a text part instead of inline
+   * data, as some gateways answer: `markdown` `![image](url)` (default) or a `bare` URL. `serve` says what the link
+   * gives: the image (default), bytes that are not an image, a redirect to the image, or a redirect to a file: URL.
+   */
+  | { kind: 'imageLink'; style?: 'markdown' | 'bare'; serve?: 'image' | 'notImage' | 'redirect' | 'redirectToFile' };
 
 export type FaultKind = Fault['kind'];

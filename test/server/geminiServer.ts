@@ -12,6 +12,8 @@
 // same prompt differ while letting the image cache serve repeated large requests. Recorded `images` are what was
 // fully sent: empty for stallBody/cutBody; thoughtDraft's draft is recorded with `thought: true`.
 // Every request except /__admin/* is recorded, unknown paths included.
+// `replay` answers a recorded real body verbatim (test/fixtures/errors; also POST /__admin/replay); `imageLink` answers
+// with a link to GET /__images/{name} on this server instead of inline data (those GETs are recorded with their headers).
 // Success answers are built around markers where each inline image's base64 goes, then sent as the small JSON pieces
 // and each image's base64 cached once as a Buffer: a 4K answer (~23 MB) costs the server no JSON.stringify or base64
 // per request, so benchmarks measure the clients, and parallel requests are not serialized behind the server's thread.
@@ -95,8 +97,9 @@ const GENERATE = /^\/v1beta\/models\/([^/:]+):generateContent$/;
 const MODEL_PATH = /^\/v1beta\/models\/([^/:]+)$/;
 const FAULT_KINDS = new Set([
   'error', 'html', 'garbageJson', 'noHeaders', 'stallBody', 'cutBody', 'reset', 'blocked', 'refused', 'textOnly',
-  'twoImages', 'thoughtDraft', 'mislabelled', 'markdownDataUrl', 'snakeCase', 'delay', 'redirect', 'huge',
+  'twoImages', 'thoughtDraft', 'mislabelled', 'markdownDataUrl', 'snakeCase', 'delay', 'redirect', 'huge', 'replay', 'imageLink',
 ]);
+const LINKED_IMAGE = /^\/__images\/([\w.-]+)$/;
 
 /** Checks a fault that arrived over HTTP, so a typo in another process fails loudly instead of answering 500s. */
 function faultProblem(value: unknown): string | undefined {
@@ -112,6 +115,8 @@ function faultProblem(value: unknown): string | undefined {
   if (kind === 'delay' && typeof fault.ms !== 'number') return 'delay needs ms';
   if (kind === 'huge' && typeof fault.bytes !== 'number') return 'huge needs bytes';
   if (kind === 'refused' && typeof fault.reason !== 'string') return 'refused needs a reason';
+  if (kind === 'replay' && (!isStatus(fault.status) || !('body' in fault))) return 'replay needs a status from 200 to 599 and a body';
+  if (kind === 'replay' && fault.headers !== undefined && (typeof fault.headers !== 'object' || fault.headers === null)) return 'replay headers must be an object';
   return undefined;
 }
 
@@ -161,6 +166,8 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
   let current = { ...initial };
   const requests: RecordedRequest[] = [];
   const faults: Fault[] = [];
+  /** What GET /__images/{name} answers: images linked from imageLink answers (and what their links lead to). */
+  const linked = new Map<string, { status: number; body: Buffer; headers: http.OutgoingHttpHeaders }>();
   const sockets = new Set<Socket>();
   const waiters = new Set<Waiter>();
   let counter = 0;
@@ -305,7 +312,24 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
         addImage('draft', { thought: true }, true);
       }
       if (request.wantsText) addText(describePrompt(request), { thoughtSignature: sig });
-      if (fault?.kind === 'markdownDataUrl') {
+      if (fault?.kind === 'imageLink') {
+        const image = imageFor(request, 'final');
+        const name = `${createHash('sha256').update(`${seedBase}|link`).digest('hex').slice(0, 16)}.${image.mimeType === 'image/jpeg' ? 'jpg' : 'png'}`;
+        const notImage = Buffer.from('<!doctype html><html><head><title>Image expired</title></head><body>gone</body></html>');
+        const serve = fault.serve ?? 'image';
+        linked.set(name, serve === 'notImage' ? { status: 200, body: notImage, headers: { 'content-type': 'image/png' } } : { status: 200, body: image.bytes, headers: { 'content-type': image.mimeType } });
+        let link = `${server.url}/__images/${name}`;
+        if (serve === 'redirect' || serve === 'redirectToFile') {
+          const hop = `hop-${name}`;
+          linked.set(hop, { status: 302, body: Buffer.alloc(0), headers: { location: serve === 'redirect' ? `/__images/${name}` : 'file:///etc/passwd' } });
+          link = `${server.url}/__images/${hop}`;
+        }
+        addText(fault.style === 'bare' ? link : `Here is your image:\n\n![image](${link})`);
+        if (serve !== 'notImage' && serve !== 'redirectToFile') {
+          images.push(recordImage(image));
+          made.push(image);
+        }
+      } else if (fault?.kind === 'markdownDataUrl') {
         const image = imageFor(request, 'final');
         addText(`Here is your image:\n\n![image](data:${image.mimeType};base64,${image.bytes.toString('base64')})`);
         images.push(recordImage(image));
@@ -401,6 +425,14 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       case 'redirect':
         send(res, record, fault.status, JSON.stringify({ moved: fault.location }), { location: fault.location });
         return true;
+      case 'replay': {
+        const body = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
+        const headers: http.OutgoingHttpHeaders = { ...(fault.headers ?? {}) };
+        // The body is sent as it is (no content-encoding applied), so a recorded length header would lie.
+        for (const name of Object.keys(headers)) if (/^(content-length|content-encoding|transfer-encoding)$/i.test(name)) delete headers[name];
+        send(res, record, fault.status, body, headers);
+        return true;
+      }
       default:
         return false;
     }
@@ -580,6 +612,19 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     sendJson(res, record, 200, body);
   }
 
+  /** GET /__images/{name}: the image an imageLink answer points at, recorded like every request. */
+  function handleLinkedImage(req: http.IncomingMessage, res: http.ServerResponse, url: URL, name: string): void {
+    const record = newRecord(req, url);
+    requests.push(record);
+    req.resume();
+    const entry = linked.get(name);
+    if (!entry) {
+      send(res, record, 404, 'Not found', { 'content-type': 'text/plain' });
+      return;
+    }
+    send(res, record, entry.status, entry.body, entry.headers);
+  }
+
   async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const route = `${req.method} ${url.pathname}`;
     const { body } = await readBody(req);
@@ -607,6 +652,19 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
           sendJson(res, undefined, 200, { ok: true, queued: faults.length });
           return;
         }
+        case 'POST /__admin/replay': {
+          // A fixture file's content ({status, headers?, body, ...}) answers the next generateContent request.
+          const fixture = json() as Record<string, unknown> | null;
+          const fault = { kind: 'replay', status: fixture?.status, headers: fixture?.headers, body: fixture?.body };
+          const problem = fixture === null || typeof fixture !== 'object' ? 'expected a JSON object {status, headers?, body}' : faultProblem(fault);
+          if (problem !== undefined) {
+            sendJson(res, undefined, 400, { ok: false, error: problem });
+            return;
+          }
+          server.enqueue(fault as Fault);
+          sendJson(res, undefined, 200, { ok: true, queued: faults.length });
+          return;
+        }
         case 'POST /__admin/options': {
           const partial = json();
           if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) {
@@ -630,6 +688,8 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     if (url.pathname.startsWith('/__admin/')) return handleAdmin(req, res, url);
     const generate = GENERATE.exec(url.pathname);
     if (generate && req.method === 'POST') return handleGenerate(req, res, url, decodeURIComponent(generate[1]));
+    const image = LINKED_IMAGE.exec(url.pathname);
+    if (image && req.method === 'GET') return handleLinkedImage(req, res, url, image[1]);
     if (req.method === 'GET' && (url.pathname === '/v1beta/models' || MODEL_PATH.test(url.pathname))) return handleModels(req, res, url);
     // Recorded too: a test can then see that the product called a wrong URL or method.
     const record = newRecord(req, url);
@@ -679,6 +739,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     reset(): void {
       requests.length = 0;
       faults.length = 0;
+      linked.clear();
       current = { ...initial, tokens: [...initial.tokens] };
       counter = 0;
     },
