@@ -159,7 +159,7 @@ export class ImageGenerator {
         try {
           for (const image of result.images) {
             pending.delete(image.file);
-            const file = await this.writer.commit(folder, slug, image.file, recipe);
+            const file = await this.writer.commit(folder, slug, image.file, image.link ? { ...recipe, link: image.link } : recipe);
             if (image.placeholder) saved.set(image.placeholder, file);
             this.remember(file, conversation);
             files.push(file);

@@ -3,6 +3,7 @@ import { errorFromAnswer, errorKindOf, readErrorAnswer } from './errorAnswer';
 import { describeBytes, describeDuration, ImageError, isImageError, redactSecret } from './errors';
 import type { ApiContent, GeneratedImage, ImageJob, ImageResult, ProviderSettings } from './imageJob';
 import { describeModel, KNOWN_MODEL_IDS, normalizeModelId, type ModelCapabilities } from './models';
+import { downloadLinkedImage, extractImageLinks, type LinkedImage } from './imageLinks';
 import { hostOf } from './origin';
 import { buildGenerateRequest, buildModelsRequest } from './request';
 import { parseAnswer, parseAnswerJson, resultFromAnswer } from './response';
@@ -99,7 +100,12 @@ export class ImageClient {
   async generate(job: ImageJob, provider: ProviderSettings, token: string | undefined, signal?: AbortSignal): Promise<ImageResult> {
     const result = await this.stream(job, provider, token, signal, memorySink);
     const bytesOf = new Map(result.images.filter((image) => image.placeholder).map((image) => [image.placeholder, image.file.bytes]));
-    const images: GeneratedImage[] = result.images.map((image) => ({ bytes: image.file.bytes, format: image.format, mimeType: image.mimeType }));
+    const images: GeneratedImage[] = result.images.map((image) => ({
+      bytes: image.file.bytes,
+      format: image.format,
+      mimeType: image.mimeType,
+      ...(image.link ? { link: image.link } : {}),
+    }));
     const conversation = withImageData(result.conversation, (placeholder) => {
       const bytes = bytesOf.get(placeholder);
       return bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -157,7 +163,10 @@ export class ImageClient {
             return 'problem' in outcome ? outcome : { problem: 'invalid' };
           });
           for (const problem of answer.problems) log.warn(`${host}: skipped ${problem}`);
-          const parsed = resultFromAnswer(answer, sent, host);
+          // Some gateways link to the image instead of sending it: only fetched when nothing came inline.
+          const linked = answer.images.length === 0 ? await this.downloadLinks(answer.texts, host, provider, signal, log) : undefined;
+          const complete = linked ? { ...answer, images: [...answer.images, ...linked.images], texts: linked.texts } : answer;
+          const parsed = resultFromAnswer(complete, sent, host);
           const images: StreamedImage<F>[] = [];
           // Images that came as data URLs inside text are small: they go through the same sink whole.
           for (const image of parsed.images) images.push('file' in image ? image : await writer.saveWhole(image));
@@ -213,6 +222,38 @@ export class ImageClient {
       return builtinModels(reason);
     }
     return { models: dedupe(found), source: 'provider' };
+  }
+
+  /**
+   * Downloads the images the texts link to; the texts come back without those links. Undefined when there are no
+   * links; rejects with the first failure when none could be downloaded (others are logged and skipped).
+   */
+  private async downloadLinks(
+    texts: readonly string[],
+    host: string,
+    provider: ProviderSettings,
+    signal: AbortSignal | undefined,
+    log: ClientLog,
+  ): Promise<{ images: LinkedImage[]; texts: string[] } | undefined> {
+    const links: string[] = [];
+    const rest = texts.map((text) => extractImageLinks(text, links).trim()).filter((text) => text !== '');
+    if (links.length === 0) return undefined;
+    const images: LinkedImage[] = [];
+    let failure: unknown;
+    for (const link of links) {
+      const started = this.clock.now();
+      try {
+        const image = await downloadLinkedImage(link, { transport: this.transport, answerHost: host, timeoutMs: timeoutMsOf(provider), maxBytes: this.maxResponseBytes, signal });
+        log.info(`GET ${image.link} (linked image) → ${image.format} ${describeBytes(image.bytes.length)} in ${Math.round(this.clock.now() - started)} ms`);
+        images.push(image);
+      } catch (error) {
+        if (isImageError(error) && error.kind === 'cancelled') throw error;
+        log.warn(`Linked image not saved: ${error instanceof Error ? error.message : String(error)}`);
+        failure ??= error;
+      }
+    }
+    if (images.length === 0) throw failure;
+    return { images, texts: rest };
   }
 
   /** One request, retried as the policy allows; `stream` reads a 2xx body as it arrives, `onSuccess` makes the result. */

@@ -69,6 +69,8 @@ export interface GeneratedImage {
   /** Sniffed from the bytes, whatever the answer declared. */
   readonly format: ImageFormat;
   readonly mimeType: string;
+  /** Where it was downloaded from (origin and path) when the provider answered with a link instead of the image. */
+  readonly link?: string;
 }
 
 export interface ImageResult {

@@ -20,6 +20,8 @@ export interface Recipe {
   readonly createdAt: string;
   /** Workspace-relative path of the image this one refines, if any. */
   readonly refinedFrom?: string;
+  /** Where the image was downloaded from (origin and path) when the provider answered with a link instead. */
+  readonly link?: string;
 }
 
 /** The bytes to insert and where: after IHDR in a PNG, right after SOI in a JPEG; undefined for other formats. */

@@ -38,8 +38,10 @@ export interface StreamedImage<F> extends NewImage {
   readonly file: F;
   /** Image bytes. */
   readonly size: number;
-  /** What stands for it in the conversation; undefined for an image that came as a data URL in text. */
+  /** What stands for it in the conversation; undefined for an image that came as a data URL or a link in text. */
   readonly placeholder?: StreamedImageData;
+  /** Where it was downloaded from, for an image the provider sent as a link. */
+  readonly link?: string;
 }
 
 /** What became of one image data string of the answer. */
@@ -112,7 +114,7 @@ export class ImageStreamWriter<F extends ImageSinkFile> {
     this.extra.push(file);
     await file.write(image.bytes);
     await file.end();
-    return { file, format: image.format, mimeType: image.mimeType, size: image.bytes.length };
+    return { file, format: image.format, mimeType: image.mimeType, size: image.bytes.length, ...(image.link ? { link: image.link } : {}) };
   }
 
   /** Images that arrived whole and are not drafts, as far as the answer got. */

@@ -30,6 +30,11 @@ export interface TransportOptions {
  */
 export interface Transport {
   request(request: HttpRequest, options: TransportOptions): Promise<HttpResponse>;
+  /**
+   * GETs an image a provider linked to: no token and none of the API request's headers, never following redirects
+   * (the client follows them itself, to http(s) only). Same failures as request(). Optional: without it links fail.
+   */
+  download?(url: string, options: TransportOptions): Promise<HttpResponse>;
 }
 
 /** First value of a header, for the places that want one string. */

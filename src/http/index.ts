@@ -42,7 +42,7 @@ export function createUndiciTransport(options: UndiciTransportOptions): Closable
     return { dispatcher: agent, proxyUrl };
   }
 
-  return {
+  const transport: ClosableTransport = {
     async request(httpRequest: HttpRequest, transportOptions: TransportOptions): Promise<HttpResponse> {
       const url = new URL(httpRequest.url);
       const { dispatcher, proxyUrl } = dispatcherFor(url);
@@ -73,8 +73,15 @@ export function createUndiciTransport(options: UndiciTransportOptions): Closable
       direct = undefined;
       await Promise.all(agents.map((agent) => agent.close()));
     },
+    // A linked image goes through the same pools and proxy settings, with only an Accept header: never the token.
+    download(url: string, transportOptions: TransportOptions): Promise<HttpResponse> {
+      return transport.request({ method: 'GET', url, headers: { accept: LINKED_IMAGE_TYPES } }, transportOptions);
+    },
   };
+  return transport;
 }
+
+const LINKED_IMAGE_TYPES = 'image/png, image/jpeg, image/webp, image/gif';
 
 /**
  * The body as the client reads it: undici errors mapped to ImageErrors, and `return()` (the client giving up, e.g.
