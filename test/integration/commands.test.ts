@@ -188,6 +188,33 @@ suite('Generate, edit and refine', () => {
     assert.deepEqual(filesIn(outputDir()), []);
   });
 
+  test('an image sent as a link is downloaded without the token and saved with the link in its recipe', async () => {
+    await enqueueFaults({ kind: 'imageLink' });
+    const result = await generate({ prompt: 'A linked fox' });
+    assert.equal(result.files.length, 1);
+    const requests = await recordedRequests();
+    const download = requests.find((request) => request.path.startsWith('/__images/'));
+    assert.ok(download, 'the linked image was not downloaded');
+    assert.equal(download.headers.authorization, undefined);
+    assertNoToken(download.headers, 'the request to the image host');
+    const saved = fs.readFileSync(result.files[0]);
+    assert.equal(sha256(removeRecipe(saved)), requests[0].images[0].sha256, 'the saved pixels are not the linked image');
+    assert.equal(readRecipe(saved)?.link, `${geminiServerUrl()}${download.path}`);
+  });
+
+  test('a real prepaid-credits 429 (replayed) is not retried and says billing', async () => {
+    const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'test', 'fixtures', 'errors', 'google-429-prepayment-credits-depleted.json'), 'utf8')) as {
+      status: number;
+      headers: Record<string, string>;
+      body: unknown;
+    };
+    await enqueueFaults(...[1, 2, 3, 4].map(() => ({ kind: 'replay' as const, status: fixture.status, headers: fixture.headers, body: fixture.body })));
+    const error = await rejection(() => generate({ prompt: 'A fox on credit' }));
+    assert.match(error.message, /billing/);
+    assert.doesNotMatch(error.message, /Set API Token/);
+    assert.equal((await generatedBodies()).length, 1, 'billing must not be retried');
+  });
+
   test('a text-only answer shows the text and leaves no file', async () => {
     await enqueueFaults({ kind: 'textOnly', text: 'I can only describe a fox, not draw one.' });
     const error = await rejection(() => generate({ prompt: 'A fox' }));
