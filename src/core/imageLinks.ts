@@ -83,6 +83,9 @@ export async function downloadLinkedImage(link: string, options: LinkDownloadOpt
   try {
     for (let hop = 0; ; hop++) {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse(`it leads to a ${url.protocol.replace(':', '')}: address, and only http(s) links are followed`);
+      if (isPrivateHost(url.hostname) && !isPrivateHost(hostnameOf(answerHost))) {
+        throw refuse(`it leads to a local or private address (${url.host}) although ${answerHost} is not one, so it is not followed`);
+      }
       const response = await transport.download(url.href, { signal: combined, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs });
       if (response.status >= 300 && response.status < 400) {
         await discard(response.body);
@@ -116,6 +119,28 @@ export async function downloadLinkedImage(link: string, options: LinkDownloadOpt
     throw refuse(`downloading it failed (${error instanceof Error ? error.message : String(error)})`, url.host);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Loopback, private, link-local (cloud metadata) and unique-local addresses, by name: a remote provider's answer must
+ * not make the editor fetch from the user's own machine or network. A provider on such an address may link to one.
+ */
+export function isPrivateHost(hostname: string): boolean {
+  const name = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost') || name === '::1' || name === '::' || name === '0.0.0.0') return true;
+  if (/^(fc|fd)[0-9a-f]{2}:|^fe80:/.test(name) || name.startsWith('::ffff:')) return true;
+  const ipv4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(name);
+  if (!ipv4) return false;
+  const [a, b] = [Number(ipv4[1]), Number(ipv4[2])];
+  return a === 127 || a === 10 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+}
+
+function hostnameOf(host: string): string {
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return host;
   }
 }
 

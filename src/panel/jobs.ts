@@ -179,6 +179,12 @@ function stepsFor(kind: string): NextStep[] {
     case 'modelNotFound':
     case 'redirect':
       return ['openSettings', 'retry', 'showLog'];
+    // Retrying the same request cannot help: money, the tier or the location must change, or another model be chosen.
+    case 'billing':
+    case 'notAvailable':
+      return ['openSettings', 'showLog'];
+    case 'historyRejected':
+      return ['showLog'];
     case 'invalidJob':
     case 'tooLarge':
       return ['showLog'];

@@ -83,6 +83,14 @@ describe('each real answer, replayed through the client and the undici transport
   }
 });
 
+test('a gateway that sends a Vertex array error with status 200 is read as that error', async () => {
+  const { fixture } = fixtures.find(({ name }) => name.startsWith('vertex-array-400'))!;
+  server.enqueue({ kind: 'replay', status: 200, headers: fixture.headers, body: fixture.body });
+  const error = await failureOf(fixture);
+  assert.equal(error.kind, 'historyRejected', error.message);
+  assert.equal(error.status, 400);
+});
+
 describe('POST /__admin/replay', () => {
   test('queues a fixture file as the next answer, for tests in another process', async () => {
     const { fixture } = fixtures.find(({ name }) => name.startsWith('google-429-prepayment'))!;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { ImageError } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
-import { describeLink, extractImageLinks } from '../../src/core/imageLinks';
+import { describeLink, downloadLinkedImage, extractImageLinks, isPrivateHost } from '../../src/core/imageLinks';
 import { createUndiciTransport, type ClosableTransport } from '../../src/http/index';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { startGeminiServer, type GeminiServer, type RecordedRequest } from '../server/geminiServer';
@@ -105,6 +105,13 @@ describe('an answer that links to its image', () => {
     assert.match(error.message, /larger than the 4\.0 KB this extension accepts/);
   });
 
+  test('a remote provider linking to a local address is not followed', async () => {
+    const error = await failure(downloadLinkedImage(`${server.url}/__images/anything.png`, { transport, answerHost: 'api.example.com', timeoutMs: 5000, maxBytes: 1 << 20 }));
+    assert.equal(error.kind, 'noImage');
+    assert.match(error.message, /local or private address \(127\.0\.0\.1:\d+\) although api\.example\.com is not one/);
+    assert.equal(server.requests.length, 0, 'nothing may be fetched from the local address');
+  });
+
   test('a cancelled download says cancelled', async () => {
     server.enqueue({ kind: 'imageLink' });
     const abort = new AbortController();
@@ -145,6 +152,13 @@ describe('finding image links in text', () => {
   test('no links in plain text, data URLs or other schemes', () => {
     assert.deepEqual(links('A fox in a forest.').links, []);
     assert.deepEqual(links('![a](ftp://e.example/a.png) ![b](javascript:alert(1))').links, []);
+  });
+
+  test('local and private addresses are recognised, so a remote provider cannot point the editor at them', () => {
+    for (const host of ['localhost', '127.0.0.1', '[::1]', '10.1.2.3', '172.20.0.1', '192.168.1.10', '169.254.169.254', '[fd00::1]', '0.0.0.0']) {
+      assert.equal(isPrivateHost(host), true, host);
+    }
+    for (const host of ['cdn.example.com', '8.8.8.8', '172.32.0.1', '[2001:db8::1]', '192.169.0.1']) assert.equal(isPrivateHost(host), false, host);
   });
 
   test('the link kept in recipes drops the query string (signed URLs carry credentials)', () => {
