@@ -68,8 +68,9 @@ export type Fault =
   /**
    * A success answer whose image is a link to this server (`GET /__images/{name}`) in a text part instead of inline
    * data, as some gateways answer: `markdown` `![image](url)` (default) or a `bare` URL. `serve` says what the link
-   * gives: the image (default), bytes that are not an image, a redirect to the image, or a redirect to a file: URL.
+   * gives: the image (default), bytes that are not an image, a redirect to the image, a redirect to a file: URL, or
+   * the image's first bytes and then nothing (a stalled download).
    */
-  | { kind: 'imageLink'; style?: 'markdown' | 'bare'; serve?: 'image' | 'notImage' | 'redirect' | 'redirectToFile' };
+  | { kind: 'imageLink'; style?: 'markdown' | 'bare'; serve?: 'image' | 'notImage' | 'redirect' | 'redirectToFile' | 'stall' };
 
 export type FaultKind = Fault['kind'];

@@ -167,7 +167,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
   const requests: RecordedRequest[] = [];
   const faults: Fault[] = [];
   /** What GET /__images/{name} answers: images linked from imageLink answers (and what their links lead to). */
-  const linked = new Map<string, { status: number; body: Buffer; headers: http.OutgoingHttpHeaders }>();
+  const linked = new Map<string, { status: number; body: Buffer; headers: http.OutgoingHttpHeaders; stall?: boolean }>();
   const sockets = new Set<Socket>();
   const waiters = new Set<Waiter>();
   let counter = 0;
@@ -317,7 +317,12 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
         const name = `${createHash('sha256').update(`${seedBase}|link`).digest('hex').slice(0, 16)}.${image.mimeType === 'image/jpeg' ? 'jpg' : 'png'}`;
         const notImage = Buffer.from('<!doctype html><html><head><title>Image expired</title></head><body>gone</body></html>');
         const serve = fault.serve ?? 'image';
-        linked.set(name, serve === 'notImage' ? { status: 200, body: notImage, headers: { 'content-type': 'image/png' } } : { status: 200, body: image.bytes, headers: { 'content-type': image.mimeType } });
+        linked.set(
+          name,
+          serve === 'notImage'
+            ? { status: 200, body: notImage, headers: { 'content-type': 'image/png' } }
+            : { status: 200, body: image.bytes, headers: { 'content-type': image.mimeType }, stall: serve === 'stall' },
+        );
         let link = `${server.url}/__images/${name}`;
         if (serve === 'redirect' || serve === 'redirectToFile') {
           const hop = `hop-${name}`;
@@ -325,7 +330,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
           link = `${server.url}/__images/${hop}`;
         }
         addText(fault.style === 'bare' ? link : `Here is your image:\n\n![image](${link})`);
-        if (serve !== 'notImage' && serve !== 'redirectToFile') {
+        if (serve === 'image' || serve === 'redirect') {
           images.push(recordImage(image));
           made.push(image);
         }
@@ -621,6 +626,12 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     if (!entry) {
       send(res, record, 404, 'Not found', { 'content-type': 'text/plain' });
       return;
+    }
+    if (entry.stall) {
+      record.status = entry.status;
+      res.writeHead(entry.status, { ...entry.headers, 'content-length': entry.body.length });
+      res.write(entry.body.subarray(0, 16));
+      return; // stalls until the client gives up or close() destroys the socket
     }
     send(res, record, entry.status, entry.body, entry.headers);
   }

@@ -105,6 +105,13 @@ describe('an answer that links to its image', () => {
     assert.match(error.message, /larger than the 4\.0 KB this extension accepts/);
   });
 
+  test('a download that stalls ends at the timeout, nothing returned', async () => {
+    server.enqueue({ kind: 'imageLink', serve: 'stall' });
+    const error = await failure(client().generate(imageJob(), provider(server.url, { timeoutSeconds: 1 }), SENTINEL_TOKEN));
+    assert.equal(error.kind, 'timeout');
+    assert.match(error.message, /The linked image at 127\.0\.0\.1:\d+ did not arrive within 1 s; nothing was saved/);
+  });
+
   test('a remote provider linking to a local address is not followed', async () => {
     const error = await failure(downloadLinkedImage(`${server.url}/__images/anything.png`, { transport, answerHost: 'api.example.com', timeoutMs: 5000, maxBytes: 1 << 20 }));
     assert.equal(error.kind, 'noImage');
