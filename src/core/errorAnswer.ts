@@ -75,6 +75,7 @@ function nestedError(error: Record<string, unknown>): Record<string, unknown> | 
 export type ErrorCause =
   | 'historyRejected'
   | 'location'
+  | 'serviceDisabled'
   | 'billing'
   | 'gatewayBalance'
   | 'quotaNotEnabled'
@@ -91,6 +92,7 @@ export type ErrorCause =
 const KIND_OF_CAUSE: Record<ErrorCause, ImageErrorKind> = {
   historyRejected: 'historyRejected',
   location: 'notAvailable',
+  serviceDisabled: 'notAvailable',
   billing: 'billing',
   gatewayBalance: 'billing',
   quotaNotEnabled: 'notAvailable',
@@ -115,12 +117,14 @@ const GATEWAY_BALANCE_CODES = new Set([
 const GATEWAY_BALANCE_TEXT = /quota is not enough|额度已用尽|额度不足|余额不足|insufficient (user )?(quota|balance|credit)|balance (is )?(insufficient|exhausted|not enough)/i;
 const BILLING_TEXT = /prepay(ment)? credits?|credits? (are |is |have been )?(depleted|exhausted)|requires billing to be enabled|billing (is )?(disabled|not enabled)/i;
 const LOCATION_TEXT = /user location is not supported|not available in your (country|region)|unsupported.country/i;
+const SERVICE_DISABLED_TEXT = /has not been used in project \S+ before or it is disabled|Requests to this API \S+ method \S+ are blocked/i;
 const MODEL_UNAVAILABLE_TEXT = /无可用渠道|no available channel/i;
 
 export function causeOf(answer: ErrorAnswer): ErrorCause {
   const { status, detail, reason, gatewayCode } = answer;
   if (/thought.signature/i.test(detail)) return 'historyRejected';
   if (LOCATION_TEXT.test(detail)) return 'location';
+  if (reason === 'SERVICE_DISABLED' || reason === 'API_KEY_SERVICE_BLOCKED' || SERVICE_DISABLED_TEXT.test(detail)) return 'serviceDisabled';
   if (status === 402 || reason === 'BILLING_DISABLED' || BILLING_TEXT.test(detail)) return 'billing';
   if ((gatewayCode && GATEWAY_BALANCE_CODES.has(gatewayCode)) || GATEWAY_BALANCE_TEXT.test(detail)) return 'gatewayBalance';
   if (status === 429 && hasZeroLimit(answer)) return 'quotaNotEnabled';
@@ -177,6 +181,11 @@ export function errorFromAnswer(answer: ErrorAnswer, context: ErrorContext): Ima
       return error(
         `${host} does not serve the Gemini API to the place this request comes from ${said}. If a VPN or proxy is in use, ` +
           'route through a supported country; otherwise use a gateway that serves your region (or, where only the free tier is unavailable, enable billing for the project).',
+      );
+    case 'serviceDisabled':
+      return error(
+        `${host} accepted the token, but the Gemini API is not enabled for its project, or the key's API restrictions block it ${said}. ` +
+          "Enable the Generative Language API for that project (Google's message links to the page), or allow it in the key's restrictions, then try again.",
       );
     case 'billing':
       return error(
