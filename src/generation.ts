@@ -113,6 +113,7 @@ export class ImageGenerator {
       baseUrl: settings.baseUrl,
       authHeader: settings.authHeader,
       timeoutSeconds: settings.timeoutSeconds,
+      idleTimeoutSeconds: settings.idleTimeoutSeconds,
       maxRetries: settings.maxRetries,
     };
     const folder = await this.outputFolder(settings, request);

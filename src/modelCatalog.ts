@@ -31,7 +31,13 @@ export class ModelCatalog {
   private async fetch(settings: ReturnType<typeof readSettings>): Promise<ModelList> {
     const token = await this.tokens.get(settings.baseUrl);
     return this.clients.get().listModels(
-      { baseUrl: settings.baseUrl, authHeader: settings.authHeader, timeoutSeconds: settings.timeoutSeconds, maxRetries: 0 },
+      {
+        baseUrl: settings.baseUrl,
+        authHeader: settings.authHeader,
+        timeoutSeconds: settings.timeoutSeconds,
+        idleTimeoutSeconds: settings.idleTimeoutSeconds,
+        maxRetries: 0,
+      },
       token,
     );
   }

@@ -18,6 +18,7 @@ export interface Settings {
   readonly outputFolder: string;
   readonly variants: number;
   readonly timeoutSeconds: number;
+  readonly idleTimeoutSeconds: number;
   readonly maxRetries: number;
   readonly includeText: boolean;
   readonly openAfterSave: boolean;
@@ -55,6 +56,7 @@ export function readSettings(): Settings {
     outputFolder: text('outputFolder', DEFAULT_OUTPUT_FOLDER),
     variants: clampInteger(config.get<unknown>('variants'), 1, 8, 1),
     timeoutSeconds: clampInteger(config.get<unknown>('timeoutSeconds'), 1, 3600, 600),
+    idleTimeoutSeconds: clampInteger(config.get<unknown>('idleTimeoutSeconds'), 5, 3600, 60),
     maxRetries: clampInteger(config.get<unknown>('maxRetries'), 0, 10, 3),
     includeText: config.get<unknown>('includeText') !== false,
     openAfterSave: config.get<unknown>('openAfterSave') !== false,

@@ -76,6 +76,9 @@ export class ImageError extends Error {
 
 export const REDACTED = '[redacted]';
 
+/** The `code` of a request whose proxy closed the connection before the tunnel was set up: a proxy problem, not retried. */
+export const PROXY_TUNNEL_CLOSED = 'PROXY_TUNNEL_CLOSED';
+
 /** Replaces a token (and its URL-encoded form) wherever it appears; a safety net, messages are built without it. */
 export function redactSecret(text: string, secret: string | undefined): string {
   if (!secret || secret.length < 3) return text;

@@ -52,7 +52,12 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 /** The model list is a small answer: do not wait the image timeout for it. */
 const MODEL_LIST_TIMEOUT_MS = 30_000;
 const MAX_MODEL_PAGES = 20;
-/** Connection failures before any answer came: nothing was generated (or billed), so trying again is safe. */
+/** A body that sends nothing for this long has stalled (geminiImage.idleTimeoutSeconds). */
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+/**
+ * Connection failures before any answer came: nothing was generated (or billed), so trying again is safe.
+ * A proxy that closes the tunnel (PROXY_TUNNEL_CLOSED) is deliberately absent: it is a proxy problem, reported at once.
+ */
 const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
 /** An answer: a 2xx read by the streaming reader has `streamed`, every other one its `text`. */
@@ -69,6 +74,8 @@ export type StreamedResult<F> = Omit<ImageResult, 'images'> & { readonly images:
 interface ExchangeContext {
   readonly host: string;
   readonly timeoutMs: number;
+  /** Longest wait for the next body chunk. */
+  readonly idleMs: number;
   readonly signal?: AbortSignal;
   /** For "model not found" messages; '' for requests that are not about one model. */
   readonly model: string;
@@ -136,7 +143,7 @@ export class ImageClient {
       const request: HttpRequest = { method: 'POST', url, headers, body };
       const sent: ApiContent[] = [...(job.history ?? []), userTurn];
       const summary = `POST ${host} model=${normalizeModelId(job.model)} ${describeOptions(job)} request=${describeBytes(Buffer.byteLength(body))}`;
-      const context: ExchangeContext = { host, signal, timeoutMs: timeoutMsOf(provider), model: job.model, imageSize: job.imageSize };
+      const context: ExchangeContext = { host, signal, timeoutMs: timeoutMsOf(provider), idleMs: idleMsOf(provider), model: job.model, imageSize: job.imageSize };
       const read: StreamReader<{ json: unknown; writer: ImageStreamWriter<F> }> = async (chunks, status) => {
         const writer = new ImageStreamWriter(sink, host, status);
         try {
@@ -193,7 +200,7 @@ export class ImageClient {
     const host = hostOf(provider.baseUrl);
     const log = redactingLog(this.log, token);
     if (!token) return builtinModels(`no API token is set for ${host}`);
-    const context: ExchangeContext = { host, signal, timeoutMs: Math.min(timeoutMsOf(provider), MODEL_LIST_TIMEOUT_MS), model: '' };
+    const context: ExchangeContext = { host, signal, timeoutMs: Math.min(timeoutMsOf(provider), MODEL_LIST_TIMEOUT_MS), idleMs: idleMsOf(provider), model: '' };
     const found: ModelInfo[] = [];
     let listed = 0;
     try {
@@ -317,18 +324,20 @@ export class ImageClient {
     }
   }
 
-  /** Sends once and reads the whole answer, under the deadline and the size cap. Never throws. */
+  /** Sends once and reads the whole answer, under the deadline, the idle limit and the size cap. Never throws. */
   private async exchange<V>(request: HttpRequest, context: ExchangeContext, stream?: StreamReader<V>): Promise<Exchange<V>> {
-    const { host, timeoutMs, signal } = context;
+    const { host, timeoutMs, idleMs, signal } = context;
     const deadline = new AbortController();
+    const stalled = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error('deadline')), timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    const combined = AbortSignal.any(signal ? [signal, deadline.signal, stalled.signal] : [deadline.signal, stalled.signal]);
     let beforeAnswer = true;
     try {
-      const response = await this.transport.request(request, { signal: combined, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs });
+      const response = await this.transport.request(request, { signal: combined, headersTimeoutMs: timeoutMs, bodyTimeoutMs: idleMs });
       beforeAnswer = false;
       const counted = { bytes: 0 };
-      const body = cappedBody(response.body, response.headers, this.maxResponseBytes, combined, host, counted);
+      const idle = { ms: idleMs, controller: stalled };
+      const body = cappedBody(response.body, response.headers, this.maxResponseBytes, combined, host, counted, idle);
       if (stream && response.status >= 200 && response.status < 300) {
         const streamed = await stream(body, response.status);
         return { ok: true, status: response.status, headers: response.headers, text: '', bytes: counted.bytes, streamed };
@@ -340,8 +349,11 @@ export class ImageClient {
       let error: ImageError;
       if (signal?.aborted) error = cancelledError(host);
       else if (deadline.signal.aborted) error = timeoutError(host, timeoutMs, beforeAnswer);
+      else if (stalled.signal.aborted) error = stallError(host, idleMs);
       else error = asImageError(thrown, host);
-      if (error.kind === 'timeout' && !deadline.signal.aborted) error = timeoutError(host, timeoutMs, beforeAnswer);
+      if (error.kind === 'timeout' && !deadline.signal.aborted && !stalled.signal.aborted) {
+        error = error.code === 'UND_ERR_BODY_TIMEOUT' ? stallError(host, idleMs) : timeoutError(host, timeoutMs, beforeAnswer);
+      }
       return { ok: false, error, beforeAnswer };
     } finally {
       clearTimeout(timer);
@@ -366,6 +378,7 @@ async function* cappedBody(
   signal: AbortSignal,
   host: string,
   counted: { bytes: number },
+  idle: { readonly ms: number; readonly controller: AbortController },
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const declared = Number(headerValue(headers, 'content-length'));
   const tooLarge = (size: string): ImageError =>
@@ -387,7 +400,9 @@ async function* cappedBody(
   try {
     if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(describeBytes(declared));
     for (;;) {
-      const next = await Promise.race([iterator.next(), aborted]);
+      // Only the wait for the network counts as idle, not the time the reader spends writing what it got.
+      const stall = setTimeout(() => idle.controller.abort(new Error('stalled')), idle.ms);
+      const next = await Promise.race([iterator.next(), aborted]).finally(() => clearTimeout(stall));
       if (next.done) break;
       counted.bytes += next.value.length;
       if (counted.bytes > maxBytes) throw tooLarge(`over ${describeBytes(maxBytes)}`);
@@ -404,6 +419,11 @@ async function* cappedBody(
 function timeoutMsOf(provider: ProviderSettings): number {
   const seconds = Number.isFinite(provider.timeoutSeconds) && provider.timeoutSeconds > 0 ? provider.timeoutSeconds : 600;
   return Math.round(seconds * 1000);
+}
+
+function idleMsOf(provider: ProviderSettings): number {
+  const seconds = provider.idleTimeoutSeconds;
+  return Math.round((seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000);
 }
 
 function describeOptions(job: ImageJob): string {
@@ -438,11 +458,21 @@ function redirectError(status: number, location: string | undefined, requestUrl:
 
 function timeoutError(host: string, timeoutMs: number, beforeAnswer: boolean): ImageError {
   const seconds = Math.round(timeoutMs / 1000);
-  const what = beforeAnswer ? `No answer from ${host} within ${seconds} s` : `${host} stopped sending its answer before it was complete (limit ${seconds} s)`;
+  const what = beforeAnswer ? `No answer from ${host} within ${seconds} s` : `The answer from ${host} was still arriving when the ${seconds} s limit ran out`;
   return new ImageError(
     'timeout',
     `${what}. Large images can take minutes: try again, or raise geminiImage.timeoutSeconds.`,
     { host },
+  );
+}
+
+/** No body bytes for the idle limit: the connection stalled, which is not the same as a slow model. */
+function stallError(host: string, idleMs: number): ImageError {
+  return new ImageError(
+    'timeout',
+    `${host} stopped sending its answer: nothing arrived for ${describeDuration(idleMs)}, so the connection stalled. ` +
+      'Try again; on a very slow connection, raise geminiImage.idleTimeoutSeconds.',
+    { host, code: 'STALLED' },
   );
 }
 

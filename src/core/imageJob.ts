@@ -52,6 +52,8 @@ export interface ProviderSettings {
   readonly baseUrl: string;
   readonly authHeader: AuthHeaderMode;
   readonly timeoutSeconds: number;
+  /** Longest silence while the answer's body arrives before it counts as stalled (default 60 s). */
+  readonly idleTimeoutSeconds?: number;
   readonly maxRetries: number;
   readonly proxy?: ProxySettings;
 }

@@ -1,4 +1,5 @@
 // Turns a base URL into the origin a token belongs to, and says whether sending a token there is risky.
+import { isLoopbackHost } from './loopback';
 
 /** The scheme://host[:port] a token is stored under; undefined for a URL that is not http(s). */
 export function originOf(baseUrl: string): string | undefined {
@@ -21,8 +22,6 @@ export function hostOf(baseUrl: string): string {
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
 /** A token sent over plain http to anything but this machine can be read on the way. */
 export function isPlainHttpToRemoteHost(baseUrl: string): boolean {
   let url: URL;
@@ -32,6 +31,5 @@ export function isPlainHttpToRemoteHost(baseUrl: string): boolean {
     return false;
   }
   if (url.protocol !== 'http:') return false;
-  const host = url.hostname.toLowerCase();
-  return !(LOOPBACK_HOSTS.has(host) || host.startsWith('127.') || host.endsWith('.localhost'));
+  return !isLoopbackHost(url.hostname);
 }

@@ -1,5 +1,6 @@
 // Decides which proxy (if any) a request goes through, from VS Code's http.* settings and the proxy environment variables.
 import type { ProxySettings } from './imageJob';
+import { isLoopbackHost } from './loopback';
 
 /** The `http.*` settings as the adapter reads them. */
 export interface HttpProxyConfig {
@@ -33,10 +34,11 @@ function splitList(value: string | undefined): string[] {
   return value ? value.split(/[\s,]+/) : [];
 }
 
-/** The proxy URL to use for `target`, or undefined to connect directly. */
+/** The proxy URL to use for `target`, or undefined to connect directly (always for loopback, as VS Code and Chromium do). */
 export function proxyFor(target: string | URL, settings: ProxySettings | undefined): string | undefined {
   if (!settings?.url) return undefined;
   const url = typeof target === 'string' ? new URL(target) : target;
+  if (isLoopbackHost(url.hostname)) return undefined;
   return bypassesProxy(url, settings.noProxy) ? undefined : withScheme(settings.url);
 }
 
@@ -50,7 +52,7 @@ const LOOPBACK_ENTRIES = new Set(['localhost', '127.0.0.1', '::1', '<local>', '<
 /**
  * Whether a noProxy list exempts the URL. Entries: "*" (everything), "host", "host:port", ".domain" / "*.domain" /
  * "domain" (the domain and its subdomains), IPv4 CIDR ("10.0.0.0/8"), and localhost / 127.0.0.1 / ::1 /
- * &lt;local&gt;, which exempt every loopback address. Loopback is not exempt by default, as with curl.
+ * &lt;local&gt;, which exempt every loopback address. (proxyFor never proxies loopback, whatever the list says.)
  */
 export function bypassesProxy(target: URL, noProxy: readonly string[]): boolean {
   const host = target.hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
@@ -59,7 +61,7 @@ export function bypassesProxy(target: URL, noProxy: readonly string[]): boolean 
     const entry = raw.trim().toLowerCase();
     if (entry === '') continue;
     if (entry === '*') return true;
-    if (LOOPBACK_ENTRIES.has(entry) && isLoopback(host)) return true;
+    if (LOOPBACK_ENTRIES.has(entry) && isLoopbackHost(host)) return true;
     if (entry.includes('/')) {
       if (inCidr(host, entry)) return true;
       continue;
@@ -78,11 +80,6 @@ function splitHostPort(entry: string): { name: string; entryPort?: string } {
   const withPort = /^([^:]+):(\d+)$/.exec(entry);
   if (withPort) return { name: withPort[1], entryPort: withPort[2] };
   return { name: entry };
-}
-
-export function isLoopback(host: string): boolean {
-  const bare = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return bare === 'localhost' || bare.endsWith('.localhost') || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
 }
 
 function inCidr(host: string, cidr: string): boolean {

@@ -1,12 +1,18 @@
 // The undici transport, bundled as dist/http.js and required on the first request so activation stays fast.
+import type { LookupFunction } from 'node:net';
+import type { Readable } from 'node:stream';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
-import { ImageError, isImageError } from '../core/errors';
+import { ImageError, isImageError, PROXY_TUNNEL_CLOSED } from '../core/errors';
 import type { ProxySettings } from '../core/imageJob';
 import { describeProxy, proxyFor } from '../core/proxy';
 import type { HttpRequest, HttpResponse, Transport, TransportOptions } from '../core/transport';
+import { decodeBody, decodingFor, failedCoding } from './contentEncoding';
+import { tunnelGuardFactory } from './proxyTunnel';
 
 export interface UndiciTransportOptions {
   readonly proxy?: ProxySettings;
+  /** Name resolution for direct connections (Node's by default); tests map names to 127.0.0.1 so nothing leaves the machine. */
+  readonly lookup?: LookupFunction;
 }
 
 export type ClosableTransport = Transport & { close(): Promise<void> };
@@ -18,6 +24,7 @@ export type ClosableTransport = Transport & { close(): Promise<void> };
 export function createUndiciTransport(options: UndiciTransportOptions): ClosableTransport {
   const proxy = options.proxy;
   const tls = { rejectUnauthorized: proxy?.strictSSL !== false };
+  const connect = options.lookup ? { ...tls, lookup: options.lookup } : tls;
   let direct: Agent | undefined;
   const proxied = new Map<string, ProxyAgent>();
   let closed = false;
@@ -26,7 +33,7 @@ export function createUndiciTransport(options: UndiciTransportOptions): Closable
     if (closed) throw new ImageError('network', `The connection to ${url.host} was closed because the settings changed; try again.`, { host: url.host });
     const proxyUrl = proxyFor(url, proxy);
     if (!proxyUrl) {
-      direct ??= new Agent({ connect: tls });
+      direct ??= new Agent({ connect });
       return { dispatcher: direct };
     }
     let agent = proxied.get(proxyUrl);
@@ -36,6 +43,8 @@ export function createUndiciTransport(options: UndiciTransportOptions): Closable
         ...(proxy?.authorization ? { token: proxy.authorization } : {}),
         requestTls: tls,
         proxyTls: tls,
+        // One connection to the proxy per request when it drops the tunnel, instead of undici 7's reconnect loop.
+        factory: tunnelGuardFactory(),
       });
       proxied.set(proxyUrl, agent);
     }
@@ -48,7 +57,7 @@ export function createUndiciTransport(options: UndiciTransportOptions): Closable
       const { dispatcher, proxyUrl } = dispatcherFor(url);
       const failure = (error: unknown, phase: Phase): ImageError => mapUndiciError(error, { host: url.host, proxyUrl, phase, signal: transportOptions.signal });
       try {
-        const response = await request(url, {
+        const pending = request(url, {
           method: httpRequest.method,
           headers: httpRequest.headers,
           body: httpRequest.body,
@@ -57,10 +66,22 @@ export function createUndiciTransport(options: UndiciTransportOptions): Closable
           headersTimeout: transportOptions.headersTimeoutMs,
           bodyTimeout: transportOptions.bodyTimeoutMs,
         });
+        const response = await untilAborted(pending, transportOptions.signal);
+        const decoding = decodingFor(response.headers['content-encoding']);
+        if ('unsupported' in decoding) {
+          discard(response.body);
+          throw new ImageError(
+            'malformedAnswer',
+            `${url.host} answered ${response.statusCode} compressed as "${decoding.unsupported}", which this extension cannot decode. ` +
+              'Set the gateway (or the proxy on the way) to send gzip, deflate, br or uncompressed answers.',
+            { host: url.host, status: response.statusCode, code: 'UNSUPPORTED_CONTENT_ENCODING' },
+          );
+        }
+        const headers = decoding.codings.length > 0 ? withoutEncodingHeaders(response.headers) : response.headers;
         return {
           status: response.statusCode,
-          headers: response.headers,
-          body: mapBodyErrors(response.body, (error) => failure(error, 'body')),
+          headers,
+          body: mapBodyErrors(decodeBody(response.body, decoding.codings), (error) => failure(error, 'body')),
         };
       } catch (error) {
         throw failure(error, 'connect');
@@ -84,10 +105,45 @@ export function createUndiciTransport(options: UndiciTransportOptions): Closable
 const LINKED_IMAGE_TYPES = 'image/png, image/jpeg, image/webp, image/gif';
 
 /**
+ * undici cannot abort a request that still waits for its connection (a slow or failing proxy): the caller gets the
+ * abort at once, and undici drops the request when the connection comes (a late answer's body is discarded).
+ */
+async function untilAborted<T extends { body: Readable }>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    pending.then((late) => discard(late.body), () => undefined);
+    throw signal.reason;
+  }
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([pending, aborted]);
+  } catch (error) {
+    if (signal.aborted) pending.then((late) => discard(late.body), () => undefined);
+    throw error;
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Drops a body nobody will read; undici reports the destroy as an error event, which is expected here. */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/** The decoded body's headers: its length and encoding no longer describe what the reader gets. */
+function withoutEncodingHeaders(headers: HttpResponse['headers']): HttpResponse['headers'] {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'content-encoding' && name !== 'content-length'));
+}
+
+/**
  * The body as the client reads it: undici errors mapped to ImageErrors, and `return()` (the client giving up, e.g.
  * over the size cap) destroying the stream even before the first chunk so the connection is not left half-read.
  */
-function mapBodyErrors(body: Dispatcher.ResponseData['body'], map: (error: unknown) => ImageError): AsyncIterable<Uint8Array> {
+function mapBodyErrors(body: Readable, map: (error: unknown) => ImageError): AsyncIterable<Uint8Array> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
       const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
@@ -132,7 +188,23 @@ export function mapUndiciError(error: unknown, context: FailureContext): ImageEr
     return new ImageError('timeout', `No answer from ${host}${via} in time. Try again, or raise geminiImage.timeoutSeconds.`, details);
   }
   if (code === 'UND_ERR_BODY_TIMEOUT') {
-    return new ImageError('timeout', `${host} stopped sending its answer${via}. Try again, or raise geminiImage.timeoutSeconds.`, details);
+    return new ImageError('timeout', `${host} stopped sending its answer${via}: the connection stalled. Try again, or raise geminiImage.idleTimeoutSeconds.`, details);
+  }
+  if (proxyUrl && code === PROXY_TUNNEL_CLOSED) {
+    return new ImageError(
+      'network',
+      `The proxy ${describeProxy(proxyUrl)} closed the connection before the tunnel to ${host} was set up. ` +
+        `Check http.proxy / HTTPS_PROXY (is that the right proxy, and does it allow CONNECT to ${host}?), or add ${hostNameOf(host)} to http.noProxy to connect directly.`,
+      details,
+    );
+  }
+  const coding = failedCoding(error);
+  if (coding) {
+    return new ImageError(
+      'malformedAnswer',
+      `The answer from ${host} says it is compressed with ${coding} but could not be decoded (${detail}). The gateway or a proxy on the way mislabels its answers.`,
+      details,
+    );
   }
   if (proxyUrl && /proxy/i.test(detail) && /\(\d{3}\)/.test(detail)) {
     const status = /\((\d{3})\)/.exec(detail)?.[1];
@@ -162,6 +234,15 @@ export function mapUndiciError(error: unknown, context: FailureContext): ImageEr
     return new ImageError('network', `The connection to ${host}${via} closed before the answer was complete (${code ?? detail}). Try again.`, details);
   }
   return new ImageError('network', `The connection to ${host}${via} failed (${code ?? detail}).${proxyHint}`, details);
+}
+
+/** The host name without its port, as http.noProxy lists it. */
+function hostNameOf(host: string): string {
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return host;
+  }
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -36,6 +36,8 @@ export type Fault =
   | { kind: 'stallBody'; afterBytes?: number }
   /** Sends a success body cut in the middle of the image's base64, then closes the connection. */
   | { kind: 'cutBody' }
+  /** The normal answer compressed with `encoding` (gzip, deflate or br) and labelled so; any other name labels it uncompressed. */
+  | { kind: 'compressed'; encoding: string }
   /** Destroys the socket without any answer (a connection reset). */
   | { kind: 'reset' }
   /** No candidates, promptFeedback.blockReason (+ blockReasonMessage). */

@@ -19,6 +19,7 @@
 // per request, so benchmarks measure the clients, and parallel requests are not serialized behind the server's thread.
 import * as http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
+import * as zlib from 'node:zlib';
 import type { AddressInfo, Socket } from 'node:net';
 import { SENTINEL_TOKEN } from '../sentinel';
 import type { Fault } from './faults';
@@ -98,6 +99,7 @@ const MODEL_PATH = /^\/v1beta\/models\/([^/:]+)$/;
 const FAULT_KINDS = new Set([
   'error', 'html', 'garbageJson', 'noHeaders', 'stallBody', 'cutBody', 'reset', 'blocked', 'refused', 'textOnly',
   'twoImages', 'thoughtDraft', 'mislabelled', 'markdownDataUrl', 'snakeCase', 'delay', 'redirect', 'huge', 'replay', 'imageLink',
+  'compressed',
 ]);
 const LINKED_IMAGE = /^\/__images\/([\w.-]+)$/;
 
@@ -575,6 +577,14 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     record.images = answer.images;
     record.status = 200;
     if (res.destroyed) return;
+    if (fault?.kind === 'compressed') {
+      const plain = Buffer.concat(pieces);
+      const compress: Record<string, (bytes: Buffer) => Buffer> = { gzip: zlib.gzipSync, deflate: zlib.deflateSync, br: zlib.brotliCompressSync };
+      const body = compress[fault.encoding]?.(plain) ?? plain;
+      res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-encoding': fault.encoding, 'content-length': body.length });
+      res.end(body);
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': pieces.reduce((sum, piece) => sum + piece.length, 0) });
     // The cached base64 goes to the socket as it is (no copy); the last piece ends the answer.
     for (const piece of pieces.slice(0, -1)) res.write(piece);

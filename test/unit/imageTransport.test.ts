@@ -1,7 +1,9 @@
 // The wire under the image client: timeouts vs cancel, cut and oversize answers, redirects, proxies.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import type { LookupFunction } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { ImageError, type ImageErrorKind } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
@@ -55,11 +57,55 @@ describe('timeouts and cancel', () => {
     assert.equal(server.requests.length, 1);
   });
 
-  test('body stalls: timeout, nothing returned', async () => {
+  test('a body still arriving when the whole timeout runs out: the total timeout, not a stall', async () => {
     server.enqueue({ kind: 'stallBody', afterBytes: 100 });
-    const error = await failure(client().generate(imageJob(), provider(server.url, { timeoutSeconds: 1 }), SENTINEL_TOKEN), 'timeout');
-    assert.match(error.message, /stopped sending its answer before it was complete/);
+    const error = await failure(client().generate(imageJob(), provider(server.url, { timeoutSeconds: 1, idleTimeoutSeconds: 30 }), SENTINEL_TOKEN), 'timeout');
+    assert.match(error.message, /was still arriving when the 1 s limit ran out.*geminiImage\.timeoutSeconds/);
     assert.equal(server.requests.length, 1);
+  });
+
+  test('a body that sends nothing for the idle limit: reported as a stall long before the total timeout, not retried', { timeout: 10_000 }, async () => {
+    server.enqueue({ kind: 'stallBody', afterBytes: 100 });
+    const error = await failure(client().generate(imageJob(), provider(server.url, { timeoutSeconds: 600, idleTimeoutSeconds: 0.3 }), SENTINEL_TOKEN), 'timeout');
+    assert.equal(error.code, 'STALLED');
+    assert.match(error.message, /stopped sending its answer: nothing arrived for 300 ms, so the connection stalled.*geminiImage\.idleTimeoutSeconds/);
+    assert.equal(server.requests.length, 1);
+  });
+
+  test('a slow but steady body is not a stall: the idle limit restarts with every chunk', async () => {
+    const answer = await transport.request(
+      { method: 'POST', url: `${server.url}/v1beta/models/gemini-2.5-flash-image:generateContent`, headers: { authorization: `Bearer ${SENTINEL_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ contents: [{ parts: [{ text: 'a fox' }] }] }) },
+      { signal: new AbortController().signal, headersTimeoutMs: 5000, bodyTimeoutMs: 5000 },
+    );
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of answer.body) chunks.push(chunk);
+    const whole = Buffer.concat(chunks);
+    const slow = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const pieces = 6;
+      let sent = 0;
+      const timer = setInterval(() => {
+        const from = Math.floor((whole.length * sent) / pieces);
+        const to = Math.floor((whole.length * (sent + 1)) / pieces);
+        sent++;
+        if (sent < pieces) res.write(whole.subarray(from, to));
+        else {
+          clearInterval(timer);
+          res.end(whole.subarray(from, to));
+        }
+      }, 120);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const { port } = slow.address() as net.AddressInfo;
+    try {
+      // 6 pieces 120 ms apart take ~700 ms in all, longer than the 300 ms idle limit but never silent that long.
+      const result = await client().generate(imageJob(), provider(`http://127.0.0.1:${port}`, { idleTimeoutSeconds: 0.3 }), SENTINEL_TOKEN);
+      assert.equal(result.images.length, 1);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
   });
 
   test('the transport honours its own headers timeout (undici default of 300 s overridden)', async () => {
@@ -84,7 +130,8 @@ describe('timeouts and cancel', () => {
       provider(server.url, { timeoutSeconds: 600 }),
       SENTINEL_TOKEN,
     );
-    assert.ok(seen[0].headersTimeoutMs >= 6 * 60_000 && seen[0].bodyTimeoutMs >= 6 * 60_000, JSON.stringify(seen[0]));
+    assert.ok(seen[0].headersTimeoutMs >= 6 * 60_000, JSON.stringify(seen[0]));
+    assert.equal(seen[0].bodyTimeoutMs, 60_000, 'between body chunks the idle limit (default 60 s) applies');
   });
 
   test('a slow answer within the timeout succeeds', async () => {
@@ -189,7 +236,10 @@ interface ProxySighting {
   readonly authorization?: string;
 }
 
-/** A tiny HTTP proxy on 127.0.0.1: tunnels CONNECT over plain TCP and forwards absolute-URI requests. */
+/**
+ * A tiny HTTP proxy on 127.0.0.1: tunnels CONNECT over plain TCP and forwards absolute-URI requests, always to
+ * 127.0.0.1 whatever the host name (the test server answers for gemini.test), so nothing leaves the machine.
+ */
 async function startProxy(requiredAuthorization?: string): Promise<{ url: string; seen: ProxySighting[]; close(): Promise<void> }> {
   const seen: ProxySighting[] = [];
   const sockets = new Set<net.Socket>();
@@ -205,7 +255,7 @@ async function startProxy(requiredAuthorization?: string): Promise<{ url: string
     const headers = { ...req.headers };
     delete headers['proxy-authorization'];
     const upstream = http.request(
-      { host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers },
+      { host: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
@@ -223,8 +273,8 @@ async function startProxy(requiredAuthorization?: string): Promise<{ url: string
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\n\r\n');
       return;
     }
-    const [host, port] = (req.url ?? '').split(':');
-    const upstream = net.connect(Number(port), host, () => {
+    const port = (req.url ?? '').split(':').pop();
+    const upstream = net.connect(Number(port), '127.0.0.1', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length) upstream.write(head);
       upstream.pipe(client);
@@ -246,12 +296,26 @@ async function startProxy(requiredAuthorization?: string): Promise<{ url: string
   };
 }
 
+/** The test server under a name that is not loopback; only the proxy (or `toLoopback`) turns it into 127.0.0.1. */
+const gatewayUrl = (): string => `http://gemini.test:${new URL(server.url).port}`;
+
+/** Resolves every name to 127.0.0.1, for direct connections to gemini.test that must not ask a real DNS server. */
+const toLoopback: LookupFunction = (_hostname, options, callback) => {
+  const done = callback as (error: null, address: string | { address: string; family: number }[], family?: number) => void;
+  if (options.all) done(null, [{ address: '127.0.0.1', family: 4 }]);
+  else done(null, '127.0.0.1', 4);
+};
+
 describe('proxy', () => {
-  async function throughProxy(settings: Omit<ProxySettings, 'url'>, requiredAuthorization?: string): Promise<{ result?: ImageResult; error?: ImageError; seen: ProxySighting[] }> {
+  async function throughProxy(
+    settings: Omit<ProxySettings, 'url'>,
+    requiredAuthorization?: string,
+    baseUrl = gatewayUrl(),
+  ): Promise<{ result?: ImageResult; error?: ImageError; seen: ProxySighting[] }> {
     const proxy = await startProxy(requiredAuthorization);
-    const proxied = createUndiciTransport({ proxy: { url: proxy.url, ...settings } });
+    const proxied = createUndiciTransport({ proxy: { url: proxy.url, ...settings }, lookup: toLoopback });
     try {
-      const result = await client({ transport: proxied }).generate(imageJob(), provider(server.url, { maxRetries: 0 }), SENTINEL_TOKEN);
+      const result = await client({ transport: proxied }).generate(imageJob(), provider(baseUrl, { maxRetries: 0 }), SENTINEL_TOKEN);
       return { result, seen: proxy.seen };
     } catch (error) {
       assert.ok(error instanceof ImageError);
@@ -271,18 +335,29 @@ describe('proxy', () => {
     assert.equal(seen.length, 1, JSON.stringify(seen));
     const [sighting] = seen;
     if (sighting.method === 'CONNECT') {
-      assert.equal(sighting.target, `127.0.0.1:${port}`);
+      assert.equal(sighting.target, `gemini.test:${port}`);
       assert.equal(sighting.authorization, undefined, 'the API token stays inside the tunnel');
     } else {
-      assert.equal(sighting.target, `${server.url}/v1beta/models/gemini-2.5-flash-image:generateContent`);
+      assert.equal(sighting.target, `${gatewayUrl()}/v1beta/models/gemini-2.5-flash-image:generateContent`);
     }
     assert.equal(sighting.proxyAuthorization, 'Basic dGVzdDpwcm94eQ==');
     assert.equal(server.requests[0].headers['proxy-authorization'], undefined, 'the proxy credentials stop at the proxy');
   });
 
-  test('noProxy entries bypass the proxy: host, host:port, "*" and loopback names', async () => {
+  test('loopback base URLs never go through the proxy, even with an empty noProxy', async () => {
     const port = new URL(server.url).port;
-    for (const entry of ['127.0.0.1', `127.0.0.1:${port}`, '*', 'localhost']) {
+    for (const baseUrl of [server.url, `http://localhost:${port}`]) {
+      server.reset();
+      const { result, seen } = await throughProxy({ noProxy: [], strictSSL: true }, undefined, baseUrl);
+      assert.equal(result?.images.length, 1, baseUrl);
+      assert.deepEqual(seen, [], `${baseUrl}: the proxy saw the request (and the token could travel through it)`);
+      assert.equal(server.requests[0].headers.authorization, `Bearer ${SENTINEL_TOKEN}`);
+    }
+  });
+
+  test('noProxy entries bypass the proxy: host, host:port, domain and "*"', async () => {
+    const port = new URL(server.url).port;
+    for (const entry of ['gemini.test', `gemini.test:${port}`, '.test', '*']) {
       server.reset();
       const { result, seen } = await throughProxy({ noProxy: ['example.com', entry], strictSSL: true });
       assert.equal(result?.images.length, 1, entry);
@@ -291,7 +366,7 @@ describe('proxy', () => {
   });
 
   test('a noProxy entry for another host or port does not bypass', async () => {
-    const { result, seen } = await throughProxy({ noProxy: ['.example.com', '127.0.0.1:1'], strictSSL: true });
+    const { result, seen } = await throughProxy({ noProxy: ['.example.com', 'gemini.test:1', 'localhost'], strictSSL: true });
     assert.equal(result?.images.length, 1);
     assert.equal(seen.length, 1);
   });
@@ -307,10 +382,103 @@ describe('proxy', () => {
   test('an unreachable proxy: a network error naming the proxy', async () => {
     const proxied = createUndiciTransport({ proxy: { url: 'http://127.0.0.1:9', noProxy: [], strictSSL: true } });
     try {
-      const error = await failure(client({ transport: proxied }).generate(imageJob(), provider(server.url, { maxRetries: 0 }), SENTINEL_TOKEN), 'network');
+      const error = await failure(client({ transport: proxied }).generate(imageJob(), provider(gatewayUrl(), { maxRetries: 0 }), SENTINEL_TOKEN), 'network');
       assert.match(error.message, /Could not reach the proxy 127\.0\.0\.1:9 .*http\.proxy/);
       assert.equal(server.requests.length, 0);
     } finally {
+      await proxied.close();
+    }
+  });
+});
+
+/** A "proxy" that accepts each TCP connection and closes it at once (no CONNECT support, a dead local proxy tool). */
+async function startClosingProxy(mode: 'close' | 'silent' = 'close'): Promise<{ url: string; connections(): number; close(): Promise<void> }> {
+  let connections = 0;
+  const sockets = new Set<net.Socket>();
+  const proxy = net.createServer((socket) => {
+    connections++;
+    socket.on('error', () => socket.destroy());
+    if (mode === 'close') socket.destroy();
+    else sockets.add(socket);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port } = proxy.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connections: () => connections,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
+}
+
+// Without the guard these requests never end (undici keeps reconnecting): the timeout turns that into a failure.
+describe('a proxy that drops the tunnel (undici 7 reconnect loop, nodejs/undici#3897)', { timeout: 20_000 }, () => {
+  for (const scheme of ['https', 'http'] as const) {
+    test(`${scheme}: the request fails after at most 3 connections to the proxy, naming it and the next step, not retried`, async () => {
+      const proxy = await startClosingProxy();
+      const proxied = createUndiciTransport({ proxy: { url: proxy.url, noProxy: [], strictSSL: true } });
+      const clock = new FakeClock();
+      try {
+        const job = client({ transport: proxied, clock }).generate(imageJob(), provider(`${scheme}://gemini-gateway.test`, { maxRetries: 3, timeoutSeconds: 600 }), SENTINEL_TOKEN);
+        const error = await failure(job, 'network');
+        const proxyHost = new URL(proxy.url).host;
+        assert.ok(error.message.includes(`The proxy ${proxyHost} closed the connection before the tunnel to gemini-gateway.test was set up`), error.message);
+        assert.match(error.message, /http\.proxy \/ HTTPS_PROXY.*add gemini-gateway\.test to http\.noProxy/);
+        assert.equal(error.code, 'PROXY_TUNNEL_CLOSED');
+        assert.deepEqual(clock.sleeps, [], 'a proxy error is not retried');
+        // Settle: a looping agent would keep connecting after the rejection.
+        await delay(200);
+        assert.ok(proxy.connections() >= 1 && proxy.connections() <= 3, `${proxy.connections()} connections to the proxy`);
+      } finally {
+        await proxied.close();
+        await proxy.close();
+      }
+    });
+  }
+
+  test('the model list falls back to the built-in table after at most 3 connections, with the proxy in the reason', async () => {
+    const proxy = await startClosingProxy();
+    const proxied = createUndiciTransport({ proxy: { url: proxy.url, noProxy: [], strictSSL: true } });
+    try {
+      const list = await client({ transport: proxied }).listModels(provider('https://gemini-gateway.test', { maxRetries: 3 }), SENTINEL_TOKEN);
+      assert.equal(list.source, 'builtin');
+      assert.match(list.reason ?? '', /closed the connection before the tunnel/);
+      await delay(200);
+      assert.ok(proxy.connections() >= 1 && proxy.connections() <= 3, `${proxy.connections()} connections to the proxy`);
+    } finally {
+      await proxied.close();
+      await proxy.close();
+    }
+  });
+
+  test('variants in parallel: one connection each, every one fails with the proxy message', async () => {
+    const proxy = await startClosingProxy();
+    const proxied = createUndiciTransport({ proxy: { url: proxy.url, noProxy: [], strictSSL: true } });
+    try {
+      const jobs = [1, 2, 3, 4].map(() => client({ transport: proxied, clock: new FakeClock() }).generate(imageJob(), provider('https://gemini-gateway.test'), SENTINEL_TOKEN));
+      for (const job of jobs) assert.equal((await failure(job, 'network')).code, 'PROXY_TUNNEL_CLOSED');
+      await delay(200);
+      assert.ok(proxy.connections() <= 4 * 3, `${proxy.connections()} connections for 4 requests`);
+    } finally {
+      await proxied.close();
+      await proxy.close();
+    }
+  });
+
+  test('cancel while a silent proxy holds the tunnel: cancelled at once, not after the proxy gives up', async () => {
+    const proxy = await startClosingProxy('silent');
+    const proxied = createUndiciTransport({ proxy: { url: proxy.url, noProxy: [], strictSSL: true } });
+    const controller = new AbortController();
+    try {
+      const job = client({ transport: proxied }).generate(imageJob(), provider('https://gemini-gateway.test', { timeoutSeconds: 600 }), SENTINEL_TOKEN, controller.signal);
+      while (proxy.connections() === 0) await delay(10);
+      controller.abort();
+      await failure(job, 'cancelled');
+    } finally {
+      // The proxy goes first: undici's graceful close waits for the request it still holds.
+      await proxy.close();
       await proxied.close();
     }
   });
@@ -332,6 +500,37 @@ describe('connection failures', () => {
 });
 
 describe('gateway oddities', () => {
+  for (const encoding of ['gzip', 'deflate', 'br']) {
+    test(`an answer compressed with ${encoding} (never asked for) is decoded and the image saved intact`, async () => {
+      server.enqueue({ kind: 'compressed', encoding });
+      const result = await client().generate(imageJob(), provider(server.url), SENTINEL_TOKEN);
+      assert.equal(result.images.length, 1);
+      assert.equal(createHash('sha256').update(result.images[0].bytes).digest('hex'), server.requests[0].images[0].sha256);
+    });
+  }
+
+  test('an encoding nobody can decode is named in the error instead of "not JSON"', async () => {
+    server.enqueue({ kind: 'compressed', encoding: 'zstd-weird' });
+    const error = await failure(client().generate(imageJob(), provider(server.url), SENTINEL_TOKEN), 'malformedAnswer');
+    assert.match(error.message, /answered 200 compressed as "zstd-weird", which this extension cannot decode/);
+  });
+
+  test('an answer labelled gzip that is not: says it could not be decoded', async () => {
+    const liar = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end('{"candidates":[]}');
+    });
+    await new Promise<void>((resolve) => liar.listen(0, '127.0.0.1', resolve));
+    const { port } = liar.address() as net.AddressInfo;
+    try {
+      const error = await failure(client().generate(imageJob(), provider(`http://127.0.0.1:${port}`, { maxRetries: 0 }), SENTINEL_TOKEN), 'malformedAnswer');
+      assert.match(error.message, /says it is compressed with gzip but could not be decoded/);
+    } finally {
+      liar.closeAllConnections();
+      await new Promise((resolve) => liar.close(resolve));
+    }
+  });
+
   test('a 200 carrying a Google-style error body is reported as that error', async () => {
     const body = JSON.stringify({ error: { code: 429, message: 'Upstream quota exhausted', status: 'RESOURCE_EXHAUSTED' } });
     const stub: Transport = {

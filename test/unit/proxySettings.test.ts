@@ -50,11 +50,20 @@ describe('noProxy matching', () => {
     assert.ok(bypassesProxy(url('http://[::1]:8080/'), ['[::1]']));
   });
 
-  test('loopback is proxied unless a loopback name is listed, which covers every loopback address', () => {
-    assert.ok(!bypassesProxy(url('http://127.0.0.1:8080/'), []));
+  test('noProxy loopback names cover every loopback address', () => {
     for (const entry of ['localhost', '127.0.0.1', '::1', '<local>']) {
       assert.ok(bypassesProxy(url('http://127.0.0.1:8080/'), [entry]), entry);
       assert.ok(bypassesProxy(url('http://localhost:8080/'), [entry]), entry);
+    }
+  });
+
+  test('proxyFor: loopback never goes through the proxy, whatever noProxy says; look-alike names do', () => {
+    const settings = { url: 'http://proxy.corp:3128', noProxy: [], strictSSL: true };
+    for (const target of ['http://127.0.0.1:8787/', 'http://127.9.8.7/', 'https://localhost:8443/', 'http://gemini.localhost/', 'http://[::1]:8787/', 'http://127.1:8787/']) {
+      assert.equal(proxyFor(target, settings), undefined, target);
+    }
+    for (const target of ['http://127.attacker.example/', 'https://localhost.example/', 'http://10.0.0.1/']) {
+      assert.equal(proxyFor(target, settings), 'http://proxy.corp:3128', target);
     }
   });
 
