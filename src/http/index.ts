@@ -19,7 +19,9 @@ export type ClosableTransport = Transport & { close(): Promise<void> };
 
 /**
  * One long-lived connection pool per configuration (direct, and through the proxy when one is set), passed to each
- * request as its dispatcher: the global dispatcher is never touched. Redirects are never followed.
+ * request as its dispatcher: the global dispatcher is never touched. Redirects are never followed. Every request the
+ * extension makes (images, the model list, batch polling) goes through here, so each gets the proxy tunnel guard,
+ * prompt cancel and answer decoding.
  */
 export function createUndiciTransport(options: UndiciTransportOptions): ClosableTransport {
   const proxy = options.proxy;
