@@ -1,6 +1,7 @@
 // The wire under the image client: timeouts vs cancel, cut and oversize answers, redirects, proxies.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import * as zlib from 'node:zlib';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { LookupFunction } from 'node:net';
@@ -513,6 +514,22 @@ describe('gateway oddities', () => {
     server.enqueue({ kind: 'compressed', encoding: 'zstd-weird' });
     const error = await failure(client().generate(imageJob(), provider(server.url), SENTINEL_TOKEN), 'malformedAnswer');
     assert.match(error.message, /answered 200 compressed as "zstd-weird", which this extension cannot decode/);
+  });
+
+  test('a gzipped error page is decoded too, so the message quotes its text', async () => {
+    const gateway = http.createServer((_req, res) => {
+      res.writeHead(502, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
+      res.end(zlib.gzipSync('<html><body><h1>Bad gateway: upstream unreachable</h1></body></html>'));
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    const { port } = gateway.address() as net.AddressInfo;
+    try {
+      const error = await failure(client().generate(imageJob(), provider(`http://127.0.0.1:${port}`, { maxRetries: 0 }), SENTINEL_TOKEN), 'serverError');
+      assert.match(error.message, /Bad gateway: upstream unreachable/);
+    } finally {
+      gateway.closeAllConnections();
+      await new Promise((resolve) => gateway.close(resolve));
+    }
   });
 
   test('an answer labelled gzip that is not: says it could not be decoded', async () => {
