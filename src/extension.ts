@@ -25,7 +25,7 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   context.subscriptions.push(tokens);
   const clients = new ImageClientProvider(log);
   context.subscriptions.push(clients);
-  const generator = new ImageGenerator(tokens, clients, new ImageWriter(), log);
+  const generator = new ImageGenerator(tokens, clients, new ImageWriter(log), log);
   const generation = { generator, catalog: new ModelCatalog(tokens, clients), log };
   registerPanel(context, { tokens, generator, log });
 

@@ -5,10 +5,11 @@ import { ImageError, isImageError } from './core/errors';
 import { slugFromPrompt } from './core/fileName';
 import type { ApiContent, ImageJob, ProviderSettings, ReferenceImage, Usage } from './core/imageJob';
 import { hostOf } from './core/origin';
-import { parseOutputFolder } from './core/outputFolder';
+import { parseOutputFolder, symlinkEscape } from './core/outputFolder';
 import { removeRecipe, type Recipe } from './core/recipe';
 import { mimeTypeOf, sniffImageType } from './core/sniff';
 import { streamedImages, withImageData, type StreamedImageData } from './core/streamAnswer';
+import { referenceTooLarge } from './core/validate';
 import type { ImageSink } from './core/streamSink';
 import type { ImageClientProvider } from './imageClientProvider';
 import type { ImageWriter, PendingImage } from './imageWriter';
@@ -58,6 +59,8 @@ export interface GenerationOutcome {
   readonly usage?: Usage;
   /** One message per variant that failed while others succeeded. */
   readonly failures: readonly string[];
+  /** What was skipped in answers that did bring images (images over the per-answer cap, unreadable parts). */
+  readonly warnings?: readonly string[];
 }
 
 /**
@@ -126,6 +129,7 @@ export class ImageGenerator {
     const texts: string[] = [];
     const finishReasons: string[] = [];
     const usages: Usage[] = [];
+    const warnings: string[] = [];
     const errors: unknown[] = [];
     const slug = slugFromPrompt(request.prompt);
     const known: Recipe = {
@@ -172,6 +176,7 @@ export class ImageGenerator {
         }
         texts.push(...result.texts);
         finishReasons.push(...result.finishReasons);
+        warnings.push(...(result.warnings ?? []));
         if (result.usage) usages.push(result.usage);
         if (result.images.length === 0) {
           throw new ImageError('noImage', `The model at ${host} answered without an image.`, { host, texts: result.texts });
@@ -192,6 +197,7 @@ export class ImageGenerator {
       finishReasons,
       usage: sumUsage(usages),
       failures: errors.map((error) => messageOf(error)),
+      warnings,
     };
   }
 
@@ -206,7 +212,11 @@ export class ImageGenerator {
     const parsed = parseOutputFolder(request.options.outputFolder ?? settings.outputFolder, sourceFolder !== undefined);
     if (!parsed.ok) throw new Error(parsed.reason);
     const base = parsed.base === 'source' && source ? vscode.Uri.joinPath(source, '..') : workspaceFolder.uri;
-    return parsed.segments.length > 0 ? vscode.Uri.joinPath(base, ...parsed.segments) : base;
+    const folder = parsed.segments.length > 0 ? vscode.Uri.joinPath(base, ...parsed.segments) : base;
+    // A link in the workspace (a cloned repository can ship one) must not lead the images outside it.
+    const escape = folder.scheme === 'file' ? await symlinkEscape(folder.fsPath, workspaceFolder.uri.fsPath) : undefined;
+    if (escape) throw new Error(escape);
+    return folder;
   }
 
   /** The conversation as it is sent: each image read back from its file; undefined (start afresh) if one is gone. */
@@ -240,8 +250,11 @@ export class ImageGenerator {
 export async function readReferences(uris: readonly vscode.Uri[]): Promise<ReferenceImage[]> {
   return Promise.all(
     uris.map(async (uri) => {
-      const bytes = await vscode.workspace.fs.readFile(uri);
       const name = path.posix.basename(uri.path);
+      // A multi-gigabyte file is refused from its size, before it is read into memory.
+      const tooLarge = referenceTooLarge(name, (await vscode.workspace.fs.stat(uri)).size);
+      if (tooLarge) throw new ImageError('invalidJob', tooLarge, { host: '' });
+      const bytes = await vscode.workspace.fs.readFile(uri);
       const type = sniffImageType(bytes);
       // Unknown or unsupported types are passed on as such: validation names the file and the accepted types.
       return { name, bytes, mimeType: type ? mimeTypeOf(type) : 'application/octet-stream' };

@@ -2,20 +2,24 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { candidateName, extensionFor } from './core/fileName';
+import { asDiskError } from './core/diskError';
+import { extensionFor, FreeNamePicker } from './core/fileName';
 import type { GeneratedImage } from './core/imageJob';
 import { embedRecipe, recipeInsertionOfLength, recipeSlot, type Recipe } from './core/recipe';
 import { placeWithoutOverwrite, TempImageFile } from './core/streamFile';
 import { MemoryImageFile, type ImageSink } from './core/streamSink';
-
-const MAX_ATTEMPTS = 10_000;
+import { STALE_TEMPORARY_MS, sweepStaleTemporaries, temporaryName } from './core/tempFiles';
+import type { Log } from './log';
 
 /** An image written while its answer arrived, not yet under its final name. */
 export type PendingImage = TempImageFile | MemoryImageFile;
 
 export class ImageWriter {
-  /** Names claimed by saves still in flight, so two variants finishing together never pick the same name. */
-  private readonly claimed = new Set<string>();
+  private readonly names = new FreeNamePicker();
+  /** When each local folder was last swept of temporary files a crash left behind. */
+  private readonly swept = new Map<string, number>();
+
+  constructor(private readonly log?: Pick<Log, 'info'>) {}
 
   /**
    * Where a run's images stream to: on the local disk (file: URIs) a temporary file next to the final place, with
@@ -23,16 +27,26 @@ export class ImageWriter {
    * `recipe` is what is known before the answer (its usage is filled in at commit).
    */
   sinkFor(folder: vscode.Uri, slug: string, recipe: Recipe): ImageSink<PendingImage> {
-    if (folder.scheme !== 'file') return { open: async (image) => new MemoryImageFile(image) };
+    if (folder.scheme !== 'file') return { open: async (image) => new MemoryImageFile(image), place: folder.toString(true) };
     let created: Promise<unknown> | undefined;
     return {
+      place: folder.fsPath,
       open: async (image) => {
-        created ??= fs.mkdir(folder.fsPath, { recursive: true });
+        created ??= fs.mkdir(folder.fsPath, { recursive: true }).then(() => this.sweep(folder.fsPath));
         await created;
-        const temporary = path.join(folder.fsPath, `.${slug}.${randomSuffix()}.part`);
+        const temporary = path.join(folder.fsPath, temporaryName(slug));
         return TempImageFile.create(temporary, image, recipeSlot(image.format, recipe));
       },
     };
+  }
+
+  /** Removes our temporary files a crash left in the folder (at most once an hour per folder). */
+  private async sweep(folder: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.swept.get(folder) ?? -Infinity) < STALE_TEMPORARY_MS) return;
+    this.swept.set(folder, now);
+    const { removed } = await sweepStaleTemporaries(folder, now);
+    if (removed.length > 0) this.log?.info(`Removed ${removed.length} temporary file(s) left in ${folder} by an earlier crash`);
   }
 
   /** Gives a complete image its final name `<slug>.<ext>` (or `<slug>-2.<ext>`… if taken) with the final recipe inside. */
@@ -45,6 +59,8 @@ export class ImageWriter {
       if (length !== undefined) await image.writeRecipe(recipeInsertionOfLength(image.image.format, recipe, length));
       await image.close();
       return await this.placeOnDisk(image.path, folder, slug, extensionFor(image.image.format));
+    } catch (error) {
+      throw asDiskError(error, folder.fsPath);
     } finally {
       // Removes the temporary name (or the whole file when placing it failed).
       await image.abort();
@@ -55,7 +71,8 @@ export class ImageWriter {
   async save(folder: vscode.Uri, slug: string, image: GeneratedImage, recipe: Recipe): Promise<vscode.Uri> {
     const bytes = embedRecipe(image.bytes, image.format, recipe);
     await vscode.workspace.fs.createDirectory(folder);
-    const temporary = vscode.Uri.joinPath(folder, `.${slug}.${randomSuffix()}.part`);
+    if (folder.scheme === 'file') await this.sweep(folder.fsPath);
+    const temporary = vscode.Uri.joinPath(folder, temporaryName(slug));
     await vscode.workspace.fs.writeFile(temporary, bytes);
     try {
       return await this.renameToFreeName(temporary, folder, slug, extensionFor(image.format));
@@ -90,19 +107,9 @@ export class ImageWriter {
     extension: string,
     place: (target: vscode.Uri) => Promise<boolean>,
   ): Promise<vscode.Uri> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const target = vscode.Uri.joinPath(folder, candidateName(slug, extension, attempt));
-      const key = target.toString();
-      // Claim the name before the first await, so a variant finishing at the same moment skips it.
-      if (this.claimed.has(key)) continue;
-      this.claimed.add(key);
-      try {
-        if (await place(target)) return target;
-      } finally {
-        this.claimed.delete(key);
-      }
-    }
-    throw new Error(`No free file name for "${slug}.${extension}" in ${folder.fsPath}.`);
+    const name = await this.names.placeFree(folder.toString(), slug, extension, (candidate) => place(vscode.Uri.joinPath(folder, candidate)));
+    if (name === undefined) throw new Error(`No free file name for "${slug}.${extension}" in ${folder.fsPath}.`);
+    return vscode.Uri.joinPath(folder, name);
   }
 }
 
@@ -121,8 +128,4 @@ async function deleteQuietly(uri: vscode.Uri): Promise<void> {
   } catch {
     // The temporary file is already gone.
   }
-}
-
-function randomSuffix(): string {
-  return Math.random().toString(36).slice(2, 10);
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { isImageError } from '../core/errors';
+import { firstFew } from '../core/openLimit';
 import type { GenerationOutcome, GenerationRequest, ImageGenerator } from '../generation';
 import type { Log } from '../log';
 import type { ModelCatalog } from '../modelCatalog';
@@ -43,10 +44,11 @@ export async function runGeneration(
       { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       (progress, cancellation) => {
         let saved = 0;
+        const shouldOpen = firstFew();
         return context.generator.run(settings, { ...request, fallbackFolder: request.fallbackFolder ?? fallbackFolder }, cancellation, (file) => {
           saved++;
           progress.report({ message: `saved ${saved} of ${variants}: ${path.posix.basename(file.path)}` });
-          if (settings.openAfterSave) void openBeside(file);
+          if (settings.openAfterSave && shouldOpen()) void openBeside(file);
         });
       },
     );
@@ -64,8 +66,9 @@ export async function runGeneration(
 function announce(outcome: GenerationOutcome, log: Log): void {
   const names = outcome.files.map((file) => path.posix.basename(file.path));
   const text = outcome.texts.join(' ').trim();
-  const summary =
-    `Saved ${names.join(', ')}.` + (text ? ` The model said: ${truncate(text, 200)}` : '');
+  const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')} and ${names.length - 8} more` : names.join(', ');
+  const skipped = outcome.warnings?.length ? ` ${truncate(outcome.warnings.join(' '), 300)}` : '';
+  const summary = `Saved ${shown}.${skipped}` + (text ? ` The model said: ${truncate(text, 200)}` : '');
   if (outcome.failures.length > 0) {
     log.warn(`${outcome.failures.length} of ${outcome.files.length + outcome.failures.length} requests failed`);
     void vscode.window.showWarningMessage(
@@ -100,11 +103,11 @@ async function showFailure(error: unknown, message: string, retry: (() => Promis
 }
 
 async function openBeside(file: vscode.Uri): Promise<void> {
-  await vscode.commands.executeCommand('vscode.open', file, {
-    viewColumn: vscode.ViewColumn.Beside,
-    preserveFocus: true,
-    preview: false,
-  });
+  try {
+    await vscode.commands.executeCommand('vscode.open', file, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: false });
+  } catch {
+    // The image was moved or deleted before its editor opened: there is nothing to show.
+  }
 }
 
 /** With no folder open, images still go somewhere the user chose: never the OS temp folder. */

@@ -22,7 +22,9 @@ export type ImageErrorKind =
   | 'malformedAnswer'
   | 'tooLarge'
   | 'invalidJob'
-  | 'redirect';
+  | 'redirect'
+  /** The image arrived but could not be written to disk (ENOSPC, ENOTDIR, EACCES, EMFILE, EROFS…). */
+  | 'disk';
 
 export interface ImageErrorDetails {
   /** The host (with port when not the default) the request went to; '' when nothing was sent. */

@@ -9,7 +9,7 @@ import { buildGenerateRequest, buildModelsRequest } from './request';
 import { parseAnswer, parseAnswerJson, resultFromAnswer } from './response';
 import { isDailyQuota, isRetryableAnswer, RetryPolicy, systemClock, type Clock, type HeaderValues } from './retry';
 import { StreamedImageData, withImageData } from './streamAnswer';
-import { ImageStreamWriter, memorySink, type ImageSink, type ImageSinkFile, type StreamedImage } from './streamSink';
+import { ImageStreamWriter, MAX_IMAGES_PER_ANSWER, memorySink, type ImageSink, type ImageSinkFile, type StreamedImage } from './streamSink';
 import { headerValue, type HttpRequest, type Transport } from './transport';
 import { validateJob } from './validate';
 
@@ -176,12 +176,21 @@ export class ImageClient {
           const parsed = resultFromAnswer(complete, sent, host);
           const images: StreamedImage<F>[] = [];
           // Images that came as data URLs inside text are small: they go through the same sink whole.
-          for (const image of parsed.images) images.push('file' in image ? image : await writer.saveWhole(image));
+          for (const image of parsed.images) {
+            const saved = 'file' in image ? image : await writer.saveWhole(image);
+            if (saved) images.push(saved);
+          }
           await writer.abortAll(new Set(images.map((image) => image.file)));
+          const warnings = [...(parsed.warnings ?? [])];
+          if (writer.skipped > 0) {
+            const note = `${host} sent ${images.length + writer.skipped} images in one answer; only the first ${MAX_IMAGES_PER_ANSWER} were saved, ${writer.skipped} skipped.`;
+            log.warn(note);
+            warnings.push(note);
+          }
           const described = images.map((image) => `${image.format} ${describeBytes(image.size)}`).join(', ');
           const drafts = answer.draftsSkipped ? `, ${answer.draftsSkipped} draft part(s) skipped` : '';
           log.info(`${host}: ${images.length} image(s) (${described})${drafts}, finishReason ${parsed.finishReasons.join(', ') || 'none'}`);
-          return { ...parsed, images };
+          return { ...parsed, images, warnings };
         } catch (error) {
           await writer.abortAll();
           throw error;

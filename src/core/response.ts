@@ -37,7 +37,9 @@ export function parseAnswerJson(text: string, host: string, status: number): unk
 }
 
 /** What a streamed image's data turned into; parseAnswer turns problems into messages naming the part. */
-export type StreamedImageOutcome<S> = { readonly image: S } | { readonly problem: 'noData' | 'invalid' | 'notImage'; readonly type?: string };
+export type StreamedImageOutcome<S> =
+  | { readonly image: S }
+  | { readonly problem: 'noData' | 'invalid' | 'notImage' | 'overLimit'; readonly type?: string };
 
 /**
  * Reads an image `data` value that is not a base64 string (the streaming parser put a placeholder there);
@@ -207,6 +209,8 @@ function readImage(data: unknown, declared: string, problems: string[]): Generat
 /** The image, or undefined with the problem described (naming the declared type) for the log and the error. */
 function takeOutcome<S>(outcome: StreamedImageOutcome<S>, declared: string, problems: string[]): S | undefined {
   if ('image' in outcome) return outcome.image;
+  // Images over the per-answer cap are counted by the stream writer and reported once, not once per part.
+  if (outcome.problem === 'overLimit') return undefined;
   const label = declared || 'no mime type';
   if (outcome.problem === 'noData') problems.push(`an image part (${label}) had no data`);
   else if (outcome.problem === 'invalid') problems.push(`an image part (${label}) was not valid base64`);

@@ -27,7 +27,7 @@ export class TempImageFile implements ImageSinkFile {
   private constructor(
     readonly path: string,
     readonly image: NewImage,
-    private readonly handle: FileHandle,
+    private handle: FileHandle,
     private readonly recipe: RecipePlace | undefined,
   ) {}
 
@@ -62,8 +62,10 @@ export class TempImageFile implements ImageSinkFile {
     await this.appendAll(pieces);
   }
 
+  /** Every byte is written: the descriptor is closed now, so an answer with many images never holds many open. */
   async end(): Promise<void> {
     if (!this.headDone) await this.writeHead();
+    await this.close();
   }
 
   /** The length the final recipe must have (that of the slot), or undefined when the file has no slot. */
@@ -74,6 +76,12 @@ export class TempImageFile implements ImageSinkFile {
   /** Replaces the placeholder recipe with the final one (same length) in place; false if there is no slot. */
   async writeRecipe(bytes: Uint8Array | undefined): Promise<boolean> {
     if (this.slotAt === undefined || !bytes || bytes.length !== this.recipe?.bytes.length) return false;
+    if (this.removed) return false;
+    if (this.closed) {
+      // Reopened for this one write (the file was closed when its last byte arrived).
+      this.handle = await fs.open(this.path, 'r+');
+      this.closed = false;
+    }
     await this.handle.write(bytes, 0, bytes.length, this.slotAt);
     return true;
   }
@@ -146,30 +154,36 @@ function headerAllowsRecipe(format: string, head: Uint8Array): boolean {
   return false;
 }
 
+/** The file-system calls placing a file needs; tests replace `link` to act like a file system without hard links. */
+export interface PlacingFileSystem {
+  link(existing: string, target: string): Promise<void>;
+  copyFile(source: string, target: string, mode: number): Promise<void>;
+  rm(path: string, options: { force: boolean }): Promise<void>;
+}
+
+const nodeFileSystem: PlacingFileSystem = { link: fs.link, copyFile: fs.copyFile, rm: fs.rm };
+/** link() failures that mean "this file system has no hard links here", not "the name is taken". */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EMLINK']);
+
 /**
  * Gives the finished temporary file its final name without ever replacing a file: a hard link fails if the name
- * is taken; where links are not supported, a rename after checking the name (the caller holds the name's claim).
+ * is taken; where links are not supported, an exclusive copy (COPYFILE_EXCL creates the target only if it is
+ * absent, atomically, so a file another program creates at the same moment is never overwritten).
  */
-export async function placeWithoutOverwrite(temporary: string, target: string): Promise<'placed' | 'taken'> {
+export async function placeWithoutOverwrite(temporary: string, target: string, files: PlacingFileSystem = nodeFileSystem): Promise<'placed' | 'taken'> {
   try {
-    await fs.link(temporary, target);
+    await files.link(temporary, target);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return 'taken';
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV' && code !== 'ENOSYS' && code !== 'EMLINK') throw error;
-    if (await exists(target)) return 'taken';
-    await fs.rename(temporary, target);
-    return 'placed';
+    if (!NO_HARD_LINKS.has(code ?? '')) throw error;
+    try {
+      await files.copyFile(temporary, target, constants.COPYFILE_EXCL);
+    } catch (copyError) {
+      if ((copyError as NodeJS.ErrnoException).code === 'EEXIST') return 'taken';
+      throw copyError;
+    }
   }
-  await fs.rm(temporary, { force: true });
+  await files.rm(temporary, { force: true });
   return 'placed';
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fs.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,5 @@
 // Feeds an answer stream's images into files as their bytes arrive: sniffed first, drafts and bad data thrown away.
+import { asDiskError } from './diskError';
 import type { GeneratedImage, ImageFormat } from './imageJob';
 import { mimeTypeOf, sniffImageType } from './sniff';
 import { AnswerStream, type StreamedImageData, type StreamedImagePart } from './streamAnswer';
@@ -26,6 +27,8 @@ export interface NewImage {
 /** Where the images of one answer go; the caller decides (a temporary file next to the final place, or memory). */
 export interface ImageSink<F extends ImageSinkFile> {
   open(image: NewImage): Promise<F>;
+  /** Where the files go (a folder), named when the file system fails: the failure is about the disk, not the network. */
+  readonly place?: string;
   /**
    * The answer broke (cut, stalled, too large) after this image had arrived whole and not as a draft: the caller
    * may keep it, because an image that arrived is never thrown away. Files it keeps must be committed or aborted by it.
@@ -47,10 +50,15 @@ export interface StreamedImage<F> extends NewImage {
 /** What became of one image data string of the answer. */
 export type StreamedOutcome<F> =
   | { readonly image: StreamedImage<F> }
-  | { readonly problem: 'noData' | 'invalid' | 'notImage'; readonly type?: string }
+  | { readonly problem: 'noData' | 'invalid' | 'notImage' | 'overLimit'; readonly type?: string }
   | { readonly draft: true };
 
 const OUTPUT_FORMATS: readonly string[] = ['png', 'jpeg', 'webp', 'gif'];
+/**
+ * Images saved from one answer at most (models send one to a few): a hostile or broken provider sending thousands
+ * would otherwise make thousands of files and open descriptors. Further images are skipped and counted.
+ */
+export const MAX_IMAGES_PER_ANSWER = 16;
 /** Enough bytes to tell every format apart. */
 const SNIFF_BYTES = 64;
 /** Decoded bytes are written in batches at least this large: fewer, larger writes cost less than many small ones. */
@@ -72,10 +80,14 @@ export class ImageStreamWriter<F extends ImageSinkFile> {
   private readonly tracks: Track<F>[] = [];
   private readonly extra: F[] = [];
   private broken: unknown;
+  /** Images given a file (and not dropped since), toward MAX_IMAGES_PER_ANSWER. */
+  private kept = 0;
+  /** Images skipped because the answer held more than MAX_IMAGES_PER_ANSWER. */
+  skipped = 0;
 
   constructor(
     private readonly sink: ImageSink<F>,
-    host: string,
+    private readonly host: string,
     status: number,
   ) {
     this.answer = new AnswerStream(host, status);
@@ -108,12 +120,19 @@ export class ImageStreamWriter<F extends ImageSinkFile> {
     return track?.outcome ?? { problem: 'invalid' };
   }
 
-  /** Writes an image that came whole (a data URL inside text) through the same sink. */
-  async saveWhole(image: GeneratedImage): Promise<StreamedImage<F>> {
-    const file = await this.sink.open({ format: image.format, mimeType: image.mimeType });
+  /** Writes an image that came whole (a data URL inside text) through the same sink; undefined when over the cap. */
+  async saveWhole(image: GeneratedImage): Promise<StreamedImage<F> | undefined> {
+    if (this.kept >= MAX_IMAGES_PER_ANSWER) {
+      this.skipped++;
+      return undefined;
+    }
+    this.kept++;
+    const file = await this.onDisk(() => this.sink.open({ format: image.format, mimeType: image.mimeType }));
     this.extra.push(file);
-    await file.write(image.bytes);
-    await file.end();
+    await this.onDisk(async () => {
+      await file.write(image.bytes);
+      await file.end();
+    });
     return { file, format: image.format, mimeType: image.mimeType, size: image.bytes.length, ...(image.link ? { link: image.link } : {}) };
   }
 
@@ -167,8 +186,16 @@ export class ImageStreamWriter<F extends ImageSinkFile> {
         track.outcome = { problem: 'notImage', type };
         return;
       }
+      if (this.kept >= MAX_IMAGES_PER_ANSWER) {
+        data.discard();
+        this.skipped++;
+        track.outcome = { problem: 'overLimit', type };
+        return;
+      }
+      this.kept++;
       track.format = type as ImageFormat;
-      track.file = await this.sink.open({ format: track.format, mimeType: mimeTypeOf(track.format) });
+      const format = track.format;
+      track.file = await this.onDisk(() => this.sink.open({ format, mimeType: mimeTypeOf(format) }));
       if (track.file.releasesBytes) data.recycleTaken();
     }
     const file = track.file;
@@ -178,13 +205,13 @@ export class ImageStreamWriter<F extends ImageSinkFile> {
       track.writing = writeAll(file, pieces).then(
         () => data.recycle(pieces),
         (error: unknown) => {
-          track.failure = error;
+          track.failure = asDiskError(error, this.place, this.host);
         },
       );
     }
     if (data.complete) {
       await this.settle(track);
-      await file.end();
+      await this.onDisk(() => file.end());
       const format = track.format as ImageFormat;
       track.outcome = { image: { file, format, mimeType: mimeTypeOf(format), size: data.size } };
     }
@@ -203,7 +230,21 @@ export class ImageStreamWriter<F extends ImageSinkFile> {
     track.writing = undefined;
     const file = track.file;
     track.file = undefined;
+    if (file) this.kept--;
     await file?.abort();
+  }
+
+  private get place(): string {
+    return this.sink.place ?? 'the output folder';
+  }
+
+  /** Runs a file operation, reporting a file-system failure as a disk failure naming the folder. */
+  private async onDisk<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw asDiskError(error, this.place, this.host);
+    }
   }
 }
 

@@ -96,6 +96,18 @@ function referenceProblems(job: ImageJob): string[] {
   return problems;
 }
 
+/**
+ * Why a reference image of `size` bytes can never be sent (even alone it would pass the request limit once in
+ * base64), checked from the file's size before it is read; undefined when it may fit.
+ */
+export function referenceTooLarge(name: string, size: number): string | undefined {
+  if (base64Length(size) + JSON_OVERHEAD_BYTES <= MAX_REQUEST_BYTES) return undefined;
+  return (
+    `${name} is ${describeBytes(size)}, too large to send: a request may be at most ${describeBytes(MAX_REQUEST_BYTES)} ` +
+    'and images grow by a third when sent. Use a smaller or compressed copy of the image.'
+  );
+}
+
 /** The size of the body as sent: base64 grows each image by a third. */
 export function estimateRequestBytes(job: ImageJob): number {
   const references = job.references.reduce((sum, reference) => sum + base64Length(reference.bytes.length), 0);

@@ -2,6 +2,7 @@
 // failures to its card in the panel instead of notifications.
 import * as vscode from 'vscode';
 import { isImageError } from '../core/errors';
+import { firstFew } from '../core/openLimit';
 import type { GenerationRequest, ImageGenerator, RunOptions } from '../generation';
 import type { Log } from '../log';
 import { readSettings } from '../settings';
@@ -91,6 +92,7 @@ export class PanelJobs implements vscode.Disposable {
       options: runOptions(request.choices, request.model),
       ...(request.refine ? { refine: request.refine.uri } : {}),
     };
+    const shouldOpen = firstFew();
     const onSaved = (file: vscode.Uri): void => {
       const path = toWorkspacePath(file) ?? file.path;
       // The gallery learns about the image from the recipe inside it before the card shows it.
@@ -103,7 +105,7 @@ export class PanelJobs implements vscode.Disposable {
             this.changed.fire();
           }),
       );
-      if (settings.openAfterSave) void openBeside(file);
+      if (settings.openAfterSave && shouldOpen()) void openBeside(file);
     };
     try {
       const outcome = await this.generator.run(settings, generation, cancellation.token, onSaved);
@@ -188,6 +190,8 @@ function stepsFor(kind: string): NextStep[] {
     case 'invalidJob':
     case 'tooLarge':
       return ['showLog'];
+    case 'disk':
+      return ['openSettings', 'retry', 'showLog'];
     case 'cancelled':
     case 'blocked':
     case 'imageRefused':
@@ -215,5 +219,9 @@ function initialView(request: JobRequest): JobView {
 }
 
 async function openBeside(file: vscode.Uri): Promise<void> {
-  await vscode.commands.executeCommand('vscode.open', file, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: false });
+  try {
+    await vscode.commands.executeCommand('vscode.open', file, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: false });
+  } catch {
+    // The image was moved or deleted before its editor opened: there is nothing to show.
+  }
 }

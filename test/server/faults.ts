@@ -48,6 +48,8 @@ export type Fault =
   | { kind: 'textOnly'; text?: string }
   /** Two image parts in one candidate. */
   | { kind: 'twoImages' }
+  /** `count` image parts in one candidate (a broken or hostile provider flooding the client). */
+  | { kind: 'manyImages'; count: number }
   /** A `thought: true` draft image part before the final image. */
   | { kind: 'thoughtDraft' }
   /** PNG bytes declared as image/jpeg. */

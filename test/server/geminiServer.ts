@@ -98,7 +98,7 @@ const GENERATE = /^\/v1beta\/models\/([^/:]+):generateContent$/;
 const MODEL_PATH = /^\/v1beta\/models\/([^/:]+)$/;
 const FAULT_KINDS = new Set([
   'error', 'html', 'garbageJson', 'noHeaders', 'stallBody', 'cutBody', 'reset', 'blocked', 'refused', 'textOnly',
-  'twoImages', 'thoughtDraft', 'mislabelled', 'markdownDataUrl', 'snakeCase', 'delay', 'redirect', 'huge', 'replay', 'imageLink',
+  'twoImages', 'manyImages', 'thoughtDraft', 'mislabelled', 'markdownDataUrl', 'snakeCase', 'delay', 'redirect', 'huge', 'replay', 'imageLink',
   'compressed',
 ]);
 const LINKED_IMAGE = /^\/__images\/([\w.-]+)$/;
@@ -116,6 +116,7 @@ function faultProblem(value: unknown): string | undefined {
   }
   if (kind === 'delay' && typeof fault.ms !== 'number') return 'delay needs ms';
   if (kind === 'huge' && typeof fault.bytes !== 'number') return 'huge needs bytes';
+  if (kind === 'manyImages' && !(typeof fault.count === 'number' && fault.count >= 1 && fault.count <= 100_000)) return 'manyImages needs a count from 1 to 100000';
   if (kind === 'refused' && typeof fault.reason !== 'string') return 'refused needs a reason';
   if (kind === 'replay' && (!isStatus(fault.status) || !('body' in fault))) return 'replay needs a status from 200 to 599 and a body';
   if (kind === 'replay' && fault.headers !== undefined && (typeof fault.headers !== 'object' || fault.headers === null)) return 'replay headers must be an object';
@@ -344,6 +345,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       } else {
         addImage('final', { thoughtSignature: sig });
         if (fault?.kind === 'twoImages') addImage('second', { thoughtSignature: signature(`${seedBase}|2`) });
+        if (fault?.kind === 'manyImages') for (let n = 2; n <= fault.count; n++) addImage(`extra ${n % 8}`);
       }
     }
     const imagesOut = images.filter((image) => !image.thought).length;
