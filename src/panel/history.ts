@@ -2,6 +2,7 @@
 // recipes inside the files when that state is gone.
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { clipReferences, clipText, MAX_HISTORY_FIELD, MAX_HISTORY_PROMPT, newestWithin } from '../core/historyBounds';
 import { parseOutputFolder, SOURCE_DIR } from '../core/outputFolder';
 import { readRecipe, type Recipe } from '../core/recipe';
 import type { HistoryItem } from '../shared/protocol';
@@ -192,6 +193,12 @@ export class ImageHistory implements vscode.Disposable {
   }
 
   private async persist(): Promise<void> {
+    // Workspace state is loaded whole at startup: keep it to a few megabytes, dropping the oldest items.
+    const kept = newestWithin(this.items);
+    if (kept.length < this.items.length) {
+      this.log.warn(`The image history keeps the newest ${kept.length} of ${this.items.length} images (its size limit)`);
+      this.items = kept;
+    }
     await this.state.update(STATE_KEY, this.items);
   }
 
@@ -254,14 +261,15 @@ async function readStart(handle: fs.FileHandle, length: number): Promise<Uint8Ar
 function fromRecipe(path: string, recipe: Recipe, references: readonly string[] | undefined): StoredImage {
   return {
     path,
-    prompt: recipe.prompt,
-    model: recipe.model,
+    // Recipes come from files anyone may have put in the workspace: bounded before they are kept.
+    prompt: clipText(recipe.prompt, MAX_HISTORY_PROMPT),
+    model: clipText(recipe.model, MAX_HISTORY_FIELD),
     ...(recipe.aspectRatio ? { aspectRatio: recipe.aspectRatio } : {}),
     ...(recipe.imageSize ? { imageSize: recipe.imageSize } : {}),
     ...(recipe.outputFormat ? { outputFormat: recipe.outputFormat } : {}),
-    references: references ? [...references] : recipe.references.filter((name): name is string => typeof name === 'string'),
+    references: clipReferences(references ? references : recipe.references.filter((name): name is string => typeof name === 'string')),
     referencesArePaths: references !== undefined,
-    ...(recipe.refinedFrom ? { refinedFrom: recipe.refinedFrom } : {}),
+    ...(recipe.refinedFrom ? { refinedFrom: clipText(recipe.refinedFrom, MAX_HISTORY_FIELD) } : {}),
     ...(recipe.usage ? { usage: recipe.usage } : {}),
     createdAt: typeof recipe.createdAt === 'string' ? recipe.createdAt : new Date(0).toISOString(),
   };
