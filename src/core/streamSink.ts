@@ -84,6 +84,8 @@ export class ImageStreamWriter<F extends ImageSinkFile> {
   private kept = 0;
   /** Images skipped because the answer held more than MAX_IMAGES_PER_ANSWER. */
   skipped = 0;
+  /** Tracks before this index are finished for good. */
+  private settled = 0;
 
   constructor(
     private readonly sink: ImageSink<F>,
@@ -152,10 +154,15 @@ export class ImageStreamWriter<F extends ImageSinkFile> {
   }
 
   private async pump(): Promise<void> {
-    for (const part of this.answer.images) {
+    const images = this.answer.images;
+    for (let index = this.settled; index < images.length; index++) {
+      const part = images[index];
       const track = (this.tracks[part.id] ??= { part });
       await this.advance(track);
     }
+    // A part is closed once a later part's image began, so its outcome can no longer change (not even to a draft):
+    // it is not visited again, and an answer with thousands of images costs no more per chunk than one with a few.
+    while (this.settled < images.length - 2 && this.tracks[this.settled]?.outcome) this.settled++;
   }
 
   private async advance(track: Track<F>): Promise<void> {
