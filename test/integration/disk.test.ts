@@ -110,6 +110,19 @@ suite('Disk, links and floods', () => {
     assert.equal((await recordedRequests()).filter((request) => request.model !== undefined).length, 0, 'the request was sent (and billed)');
   });
 
+  test('a multi-gigabyte reference is refused from its size, before it is read or anything is sent', async () => {
+    const huge = path.join(workspaceRoot(), 'huge-reference.png');
+    created.push(huge);
+    // Sparse: 3 GB on paper, nothing on the disk.
+    fs.writeFileSync(huge, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    fs.truncateSync(huge, 3_000_000_000);
+    const error = await rejection(() =>
+      vscode.commands.executeCommand('geminiImage.editImage', { prompt: 'Make it smaller', references: [vscode.Uri.file(huge)] }),
+    );
+    assert.match(error.message, /huge-reference\.png is 3000\.0 MB, too large to send/);
+    assert.equal((await recordedRequests()).filter((request) => request.model !== undefined).length, 0, 'the request was sent');
+  });
+
   test('a folder path through a file is reported as a disk failure, not a network one', async () => {
     const blocker = path.join(workspaceRoot(), 'blocker-file');
     created.push(blocker);
