@@ -116,6 +116,7 @@ export class PanelJobs implements vscode.Disposable {
         finishedAt: Date.now(),
         texts: outcome.texts.map((text) => this.log.redact(text)),
         failures: outcome.failures.map((failure) => this.log.redact(failure)),
+        notes: (outcome.warnings ?? []).map((note) => this.log.redact(note)),
       };
     } catch (error) {
       await Promise.all(historyUpdates);

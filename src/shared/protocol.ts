@@ -110,6 +110,8 @@ export interface JobView {
   readonly texts: readonly string[];
   /** Variants that failed while others succeeded. */
   readonly failures: readonly string[];
+  /** What was skipped in answers that brought images (images over the per-answer cap, unreadable parts). */
+  readonly notes?: readonly string[];
   readonly failure?: JobFailure;
 }
 

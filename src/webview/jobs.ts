@@ -125,6 +125,7 @@ export class Jobs {
       job.failures.length > 0
         ? el('p', { className: 'warning', text: `${job.failures.length} of ${job.failures.length + job.saved.length} requests failed: ${job.failures[0]}` })
         : null,
+      job.notes?.length ? el('p', { className: 'warning', text: [...new Set(job.notes)].join(' ') }) : null,
       job.failure ? this.failure(job) : null,
     );
   }
