@@ -25,8 +25,9 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   context.subscriptions.push(tokens);
   const clients = new ImageClientProvider(log);
   context.subscriptions.push(clients);
-  const generator = new ImageGenerator(tokens, clients, new ImageWriter(), log);
-  const generation = { generator, catalog: new ModelCatalog(tokens, clients), log };
+  const catalog = new ModelCatalog(tokens, clients);
+  const generator = new ImageGenerator(tokens, clients, new ImageWriter(), log, catalog);
+  const generation = { generator, catalog, log };
   registerPanel(context, { tokens, generator, log });
 
   const register = (id: string, handler: (...args: never[]) => unknown): void => {

@@ -2,7 +2,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
-import { MAX_REQUEST_BYTES } from '../core/models';
 import { hostOf } from '../core/origin';
 import type { ImageGenerator } from '../generation';
 import type { Log } from '../log';
@@ -338,7 +337,7 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
         bytes: reference.bytes,
       })),
       jobs: this.jobs.views,
-      maxRequestBytes: MAX_REQUEST_BYTES,
+      maxRequestBytes: settings.maxRequestBytes,
     };
   }
 
