@@ -28,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   const catalog = new ModelCatalog(tokens, clients);
   const generator = new ImageGenerator(tokens, clients, new ImageWriter(), log, catalog);
   const generation = { generator, catalog, log };
-  registerPanel(context, { tokens, generator, log });
+  registerPanel(context, { tokens, generator, log, catalog });
 
   const register = (id: string, handler: (...args: never[]) => unknown): void => {
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));

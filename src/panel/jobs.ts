@@ -2,6 +2,7 @@
 // failures to its card in the panel instead of notifications.
 import * as vscode from 'vscode';
 import { isImageError } from '../core/errors';
+import { describeCost } from '../core/prices';
 import type { GenerationRequest, ImageGenerator, RunOptions } from '../generation';
 import type { Log } from '../log';
 import { readSettings } from '../settings';
@@ -114,6 +115,17 @@ export class PanelJobs implements vscode.Disposable {
         finishedAt: Date.now(),
         texts: outcome.texts.map((text) => this.log.redact(text)),
         failures: outcome.failures.map((failure) => this.log.redact(failure)),
+        // The card names the model really used: "auto (gemini-3.1-flash-image)".
+        model: outcome.autoModel ? `auto (${outcome.model})` : outcome.model,
+        ...(outcome.grounding ? { grounding: { queries: outcome.grounding.queries, sources: outcome.grounding.sources } } : {}),
+        ...(outcome.cost
+          ? {
+              cost:
+                describeCost(outcome.cost) +
+                (outcome.files.length > 1 ? ` · ${describeCost({ ...outcome.cost, usd: outcome.cost.usd / outcome.files.length })} per image` : '') +
+                (outcome.sessionCostUsd !== undefined ? ` · this session ≈ $${outcome.sessionCostUsd.toFixed(3)}` : ''),
+            }
+          : {}),
       };
     } catch (error) {
       await Promise.all(historyUpdates);
@@ -167,6 +179,8 @@ export function runOptions(choices: ComposeChoices, model: ModelChoice | undefin
     // A size-suffixed model fixes the size: sending it as well could conflict.
     imageSize: model?.fixedSize ? undefined : optional(choices.imageSize),
     outputFormat: choices.outputFormat === AUTO ? undefined : choices.outputFormat,
+    thinkingLevel: optional(choices.thinkingLevel ?? AUTO),
+    grounding: choices.grounding === true ? true : undefined,
     variants: choices.variants,
   };
 }

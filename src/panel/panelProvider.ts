@@ -2,9 +2,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
+import { acceptsOutputFormat, AUTO_MODEL } from '../core/models';
 import { hostOf } from '../core/origin';
 import type { ImageGenerator } from '../generation';
 import type { Log } from '../log';
+import type { ModelCatalog } from '../modelCatalog';
 import { readSettings } from '../settings';
 import type {
   HistoryItem,
@@ -37,6 +39,8 @@ export interface PanelDependencies {
   readonly tokens: TokenStore;
   readonly generator: ImageGenerator;
   readonly log: Log;
+  /** The provider's models and what `auto` picks there. */
+  readonly catalog?: ModelCatalog;
 }
 
 type Message<T extends WebviewToHost['type']> = Extract<WebviewToHost, { type: T }>;
@@ -49,6 +53,8 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
   private readonly jobs: PanelJobs;
   private readonly restored: Promise<void>;
   private stateTimer: NodeJS.Timeout | undefined;
+  /** A model-list request for `auto` is under way. */
+  private askingAuto = false;
 
   constructor(private readonly deps: PanelDependencies) {
     const { workspaceState, log } = deps;
@@ -311,7 +317,18 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
   }
 
   private models(): ModelChoice[] {
-    return modelChoices(readSettings().model);
+    const settings = readSettings();
+    const catalog = this.deps.catalog;
+    const pick = catalog?.autoPick(settings);
+    if (catalog && !pick && !this.askingAuto) {
+      // Learn what auto stands for at this provider once, then show it ("auto (gemini-…)").
+      this.askingAuto = true;
+      void catalog
+        .resolve(AUTO_MODEL, settings)
+        .then(() => this.scheduleState(), (error: unknown) => this.deps.log.warn(`Could not ask for the model list: ${String(error)}`))
+        .finally(() => (this.askingAuto = false));
+    }
+    return modelChoices(settings.model, pick);
   }
 
   private recentPrompts(): string[] {
@@ -338,6 +355,7 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
       })),
       jobs: this.jobs.views,
       maxRequestBytes: settings.maxRequestBytes,
+      ...(acceptsOutputFormat(settings.baseUrl) ? {} : { outputFormatOff: "Google's API has no output format (only gateways take one): images come as the model makes them." }),
     };
   }
 
