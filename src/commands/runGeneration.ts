@@ -132,7 +132,7 @@ async function showFailure(
 }
 
 /** The provider's image models (asked afresh), for a run whose model was not found. */
-async function chooseImageModel(catalog: ModelCatalog): Promise<string | undefined> {
+export async function chooseImageModel(catalog: ModelCatalog): Promise<string | undefined> {
   const list = await catalog.list();
   const picked = await vscode.window.showQuickPick(
     list.models.map((model) => ({ label: model.id, description: model.displayName })),

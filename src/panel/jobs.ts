@@ -7,7 +7,7 @@ import type { GenerationRequest, ImageGenerator, RunOptions } from '../generatio
 import type { Log } from '../log';
 import { readSettings } from '../settings';
 import { AUTO, type ComposeChoices, type JobFailure, type JobView, type ModelChoice, type NextStep } from '../shared/protocol';
-import { describeChoices } from './choices';
+import { describeChoices, fitChoices } from './choices';
 import type { ImageHistory } from './history';
 import { toWorkspacePath } from './workspacePaths';
 
@@ -22,7 +22,7 @@ export interface JobRequest {
 }
 
 interface Job {
-  readonly request: JobRequest;
+  request: JobRequest;
   view: JobView;
   cancellation?: vscode.CancellationTokenSource;
 }
@@ -62,9 +62,11 @@ export class PanelJobs implements vscode.Disposable {
   }
 
   /** Runs the same request again on the same card. */
-  retry(id: string): void {
+  /** Runs the same request again on the same card; with `model`, on that model instead (after a 404). */
+  retry(id: string, model?: ModelChoice): void {
     const job = this.find(id);
     if (!job || job.view.status === 'running') return;
+    if (model) job.request = { ...job.request, model, choices: fitChoices({ ...job.request.choices, model: model.id }, model) };
     job.view = initialView(job.request);
     this.jobs = [job, ...this.jobs.filter((other) => other !== job)];
     void this.run(job);
@@ -191,6 +193,7 @@ function stepsFor(kind: string): NextStep[] {
     case 'authRejected':
       return ['setToken', 'showLog'];
     case 'modelNotFound':
+      return ['chooseModel', 'openSettings', 'showLog'];
     case 'redirect':
       return ['openSettings', 'retry', 'showLog'];
     // Retrying the same request cannot help: money, the tier or the location must change, or another model be chosen.

@@ -28,7 +28,7 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Model ids go into the URL path: letters, digits, dot, dash, underscore only. */
 export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const OUTPUT_FORMATS: readonly string[] = ['auto', 'png', 'jpeg'];
-const NEXT_STEPS: readonly NextStep[] = ['setToken', 'retry', 'showLog', 'openSettings'];
+const NEXT_STEPS: readonly NextStep[] = ['setToken', 'retry', 'showLog', 'openSettings', 'chooseModel'];
 const IMAGE_ACTIONS: readonly ImageAction[] = ['open', 'reveal', 'copyPath'];
 const PANEL_COMMANDS: readonly PanelCommand[] = ['setToken', 'showLog', 'openFolder', 'openSettings'];
 const DROP_SCHEMES = new Set(['file', 'vscode-remote', 'vscode-vfs', 'vscode-userdata']);

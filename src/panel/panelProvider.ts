@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
+import { chooseImageModel } from '../commands/runGeneration';
 import { acceptsOutputFormat, AUTO_MODEL } from '../core/models';
 import { hostOf } from '../core/origin';
 import type { ImageGenerator } from '../generation';
@@ -19,7 +20,7 @@ import type {
   WebviewToHost,
 } from '../shared/protocol';
 import type { TokenStore } from '../tokenStore';
-import { modelChoices, rememberPrompt, resolveChoices } from './choices';
+import { modelChoice, modelChoices, rememberPrompt, resolveChoices } from './choices';
 import { ImageHistory, type StoredImage } from './history';
 import { PanelJobs } from './jobs';
 import { validateWebviewMessage } from './messageValidation';
@@ -228,6 +229,12 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
       case 'retry':
         this.jobs.retry(jobId);
         return;
+      case 'chooseModel': {
+        if (!this.deps.catalog) return;
+        const picked = await chooseImageModel(this.deps.catalog);
+        if (picked) this.jobs.retry(jobId, modelChoice(picked));
+        return;
+      }
       case 'showLog':
         return this.runCommand('showLog');
       case 'openSettings':

@@ -95,7 +95,7 @@ export interface HistoryItem {
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
 
 /** What the user can do about a failure, shown as buttons next to it. */
-export type NextStep = 'setToken' | 'retry' | 'showLog' | 'openSettings';
+export type NextStep = 'setToken' | 'retry' | 'showLog' | 'openSettings' | 'chooseModel';
 
 export interface JobFailure {
   /** ImageError kind (noToken, blocked, imageRefused, quota…) or 'error'. */

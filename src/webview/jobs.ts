@@ -9,6 +9,7 @@ const STEP_BUTTONS: Record<NextStep, { icon: string; label: string }> = {
   retry: { icon: 'refresh', label: 'Retry' },
   showLog: { icon: 'output', label: 'Show Log' },
   openSettings: { icon: 'settings-gear', label: 'Open Settings' },
+  chooseModel: { icon: 'list-selection', label: 'Choose a Model…' },
 };
 
 const STATUS_ICONS: Record<JobView['status'], string> = {
