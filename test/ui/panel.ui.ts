@@ -69,7 +69,7 @@ export default uiSuite('Image Studio panel', [
   step('16:9 and 2K on gemini-3-pro-image-preview: Generate saves the server’s image and shows its thumbnail', async ({ gemini, workspace, screenshot }) => {
     const before = generateRequests(gemini.requests).length;
     // The default model is auto: the picker says what it stands for at this provider once the model list came.
-    await frame.locator('#model option:checked', { hasText: 'auto (gemini-3.1-flash-image)' }).waitFor({ timeout: 20_000 });
+    await frame.locator('#model option:checked', { hasText: 'auto (gemini-3.1-flash-image)' }).waitFor({ state: 'attached', timeout: 20_000 });
     // gemini-2.5-flash-image has no size choice, thinking level or Search: those pickers offer nothing for it.
     await frame.locator('#model').selectOption('gemini-2.5-flash-image');
     assert.equal(await frame.locator('#image-size').isDisabled(), true, 'the size picker is enabled for a model without sizes');
