@@ -193,6 +193,17 @@ function groundingBlock(grounding: GroundingView): HTMLElement {
     { className: 'grounding', attrs: { role: 'group', 'aria-label': 'Google Search sources' } },
     el('span', { className: 'section-title', text: 'Sources (Google Search)' }),
     links.length > 0 ? el('ul', {}, ...links) : null,
-    grounding.queries.length > 0 ? el('p', { className: 'hint', text: `Searched for: ${grounding.queries.map((query) => `“${query}”`).join(', ')}` }) : null,
+    // Google's Search Suggestions: each query the model searched for, as a link to that search.
+    grounding.queries.length > 0
+      ? el(
+          'p',
+          { className: 'hint search-suggestions' },
+          'Searched Google for: ',
+          ...grounding.queries.flatMap((query, index) => [
+            index > 0 ? ', ' : '',
+            el('a', { text: query, attrs: { href: `https://www.google.com/search?q=${encodeURIComponent(query)}` } }),
+          ]),
+        )
+      : null,
   );
 }

@@ -201,7 +201,9 @@ export default uiSuite('Image Studio panel', [
     const body = request.body as { tools?: unknown; generationConfig?: { thinkingConfig?: unknown } };
     assert.deepEqual(body.tools, [{ googleSearch: {} }]);
     assert.deepEqual(body.generationConfig?.thinkingConfig, { thinkingLevel: 'high' });
-    const links = card.locator('.grounding a');
+    const suggestion = card.locator('.search-suggestions a');
+    assert.equal(await suggestion.getAttribute('href'), 'https://www.google.com/search?q=The%20weather%20in%20Paris%20today%20as%20a%20poster');
+    const links = card.locator('.grounding li a');
     assert.deepEqual(await links.allTextContents(), ['Weather today - Example Org', 'A news story [with brackets](command:evil)']);
     assert.deepEqual(
       await links.evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute('href'))),
