@@ -26,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   const clients = new ImageClientProvider(log);
   context.subscriptions.push(clients);
   const catalog = new ModelCatalog(tokens, clients);
+  context.subscriptions.push(catalog);
   const generator = new ImageGenerator(tokens, clients, new ImageWriter(), log, catalog);
   const generation = { generator, catalog, log };
   registerPanel(context, { tokens, generator, log, catalog });

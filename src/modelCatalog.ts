@@ -1,4 +1,5 @@
 // The models the configured provider offers for images (kept a day per base URL), and what `auto` stands for there.
+import type * as vscode from 'vscode';
 import type { ModelList } from './core/imageClient';
 import { isAutoModel } from './core/models';
 import { ModelListCache, pickAutoModel } from './core/modelChoice';
@@ -13,15 +14,26 @@ export interface ResolvedModel {
   readonly auto: boolean;
 }
 
-export class ModelCatalog {
+export class ModelCatalog implements vscode.Disposable {
   private readonly cache = new ModelListCache(systemClock);
   /** The last pick of `auto` per base URL, for labels that cannot wait for the list ("auto (gemini-…)"). */
   private readonly picks = new Map<string, string>();
+  private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly tokens: TokenStore,
     private readonly clients: ImageClientProvider,
-  ) {}
+  ) {
+    // A new token may open a model list the old one could not read (or close it): ask again.
+    this.subscription = tokens.onDidChange(() => {
+      this.cache.clear();
+      this.picks.clear();
+    });
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
 
   /** Never rejects: a provider that does not answer gives the built-in table (with the reason). */
   list(settings: Settings = readSettings()): Promise<ModelList> {

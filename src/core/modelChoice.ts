@@ -79,4 +79,8 @@ export class ModelListCache {
   forget(key: string): void {
     this.entries.delete(key);
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }

@@ -142,6 +142,8 @@ describe('auto: the best image model the provider lists', () => {
     assert.equal((await cache.get('a', fetch('provider'))).models[0].id, 'm4', 'asked again after a 404');
     assert.equal((await cache.get('c', fetch('builtin'))).source, 'builtin');
     assert.equal((await cache.get('c', fetch('provider'))).models[0].id, 'm6', 'a fallback is not kept');
+    cache.clear();
+    assert.equal((await cache.get('b', fetch('provider'))).models[0].id, 'm7', 'asked again after a new token');
   });
 });
 
