@@ -25,9 +25,11 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   context.subscriptions.push(tokens);
   const clients = new ImageClientProvider(log);
   context.subscriptions.push(clients);
-  const generator = new ImageGenerator(tokens, clients, new ImageWriter(log), log);
-  const generation = { generator, catalog: new ModelCatalog(tokens, clients), log };
-  registerPanel(context, { tokens, generator, log });
+  const catalog = new ModelCatalog(tokens, clients);
+  context.subscriptions.push(catalog);
+  const generator = new ImageGenerator(tokens, clients, new ImageWriter(log), log, catalog);
+  const generation = { generator, catalog, log };
+  registerPanel(context, { tokens, generator, log, catalog });
 
   const register = (id: string, handler: (...args: never[]) => unknown): void => {
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));

@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ImageError, isImageError } from './core/errors';
 import { slugFromPrompt } from './core/fileName';
-import type { ApiContent, ImageJob, ProviderSettings, ReferenceImage, Usage } from './core/imageJob';
+import { mergeGrounding } from './core/answerExtras';
+import type { ApiContent, Grounding, ImageJob, ProviderSettings, ReferenceImage, Usage } from './core/imageJob';
+import { estimateCost, type CostEstimate } from './core/prices';
 import { hostOf } from './core/origin';
 import { parseOutputFolder, symlinkEscape } from './core/outputFolder';
 import { removeRecipe, type Recipe } from './core/recipe';
@@ -26,6 +28,10 @@ export interface RunOptions {
   readonly aspectRatio?: string;
   readonly imageSize?: string;
   readonly outputFormat?: 'png' | 'jpeg';
+  /** Thinking level for models that take one (undefined: the model's default). */
+  readonly thinkingLevel?: string;
+  /** Let the model search Google while it draws. */
+  readonly grounding?: boolean;
   readonly variants?: number;
   /** Overrides the outputFolder setting (same rules: inside the workspace only). */
   readonly outputFolder?: string;
@@ -38,6 +44,8 @@ export function effectiveOptions(settings: Settings, options: RunOptions): Omit<
     aspectRatio: 'aspectRatio' in options ? options.aspectRatio : settings.aspectRatio,
     imageSize: 'imageSize' in options ? options.imageSize : settings.imageSize,
     outputFormat: 'outputFormat' in options ? options.outputFormat : settings.outputFormat,
+    thinkingLevel: options.thinkingLevel,
+    grounding: options.grounding,
     variants: options.variants ?? settings.variants,
   };
 }
@@ -61,6 +69,20 @@ export interface GenerationOutcome {
   readonly failures: readonly string[];
   /** What was skipped in answers that did bring images (images over the per-answer cap, unreadable parts). */
   readonly warnings?: readonly string[];
+  /** The model id sent (what `auto` picked, or the id as typed). */
+  readonly model: string;
+  readonly autoModel: boolean;
+  /** Google Search sources, to be shown with the images. */
+  readonly grounding?: Grounding;
+  /** Estimated cost of this run and of every run in this session. */
+  readonly cost?: CostEstimate;
+  readonly sessionCostUsd?: number;
+}
+
+/** Resolves `auto` to a model the provider lists, and forgets its list when a model was not found. */
+export interface ModelResolver {
+  resolve(model: string, settings: Settings, imageSize?: string): Promise<{ id: string; auto: boolean }>;
+  forget(settings: Settings): void;
 }
 
 /**
@@ -75,12 +97,15 @@ interface Conversation {
 export class ImageGenerator {
   /** The conversation behind each recent result, for true multi-turn refinement. */
   private readonly conversations = new Map<string, Conversation>();
+  /** Estimated spend since the window opened (cost estimates only). */
+  private sessionCostUsd = 0;
 
   constructor(
     private readonly tokens: TokenStore,
     private readonly clients: ImageClientProvider,
     private readonly writer: ImageWriter,
     private readonly log: Log,
+    private readonly models?: ModelResolver,
   ) {}
 
   hasConversation(uri: vscode.Uri): boolean {
@@ -100,15 +125,22 @@ export class ImageGenerator {
     }
     const earlier = request.refine ? this.conversations.get(request.refine.toString()) : undefined;
     const history = earlier ? await this.withImages(earlier) : undefined;
-    const references = await readReferences(request.refine && !history ? [request.refine, ...request.references] : request.references);
+    const references = await readReferences(
+      request.refine && !history ? [request.refine, ...request.references] : request.references,
+      settings.maxRequestBytes,
+    );
     const chosen = effectiveOptions(settings, request.options);
+    const model = this.models ? await this.models.resolve(chosen.model, settings, chosen.imageSize) : { id: chosen.model, auto: false };
+    if (model.auto) this.log.info(`Model auto: using ${model.id} at ${host}`);
     const job: ImageJob = {
       prompt: request.prompt,
       references,
-      model: chosen.model,
+      model: model.id,
       aspectRatio: chosen.aspectRatio,
       imageSize: chosen.imageSize,
       outputFormat: chosen.outputFormat,
+      thinkingLevel: chosen.thinkingLevel,
+      grounding: chosen.grounding,
       includeText: settings.includeText,
       history,
     };
@@ -118,6 +150,7 @@ export class ImageGenerator {
       timeoutSeconds: settings.timeoutSeconds,
       idleTimeoutSeconds: settings.idleTimeoutSeconds,
       maxRetries: settings.maxRetries,
+      maxRequestBytes: settings.maxRequestBytes,
     };
     const folder = await this.outputFolder(settings, request);
     const variants = Math.min(8, Math.max(1, Math.round(chosen.variants)));
@@ -130,6 +163,7 @@ export class ImageGenerator {
     const finishReasons: string[] = [];
     const usages: Usage[] = [];
     const warnings: string[] = [];
+    const groundings: (Grounding | undefined)[] = [];
     const errors: unknown[] = [];
     const slug = slugFromPrompt(request.prompt);
     const known: Recipe = {
@@ -139,6 +173,8 @@ export class ImageGenerator {
       aspectRatio: job.aspectRatio,
       imageSize: job.imageSize,
       outputFormat: job.outputFormat,
+      thinkingLevel: job.thinkingLevel,
+      grounding: job.grounding || undefined,
       references: references.map((reference) => reference.name),
       createdAt: new Date().toISOString(),
       refinedFrom: request.refine ? vscode.workspace.asRelativePath(request.refine) : undefined,
@@ -178,6 +214,7 @@ export class ImageGenerator {
         finishReasons.push(...result.finishReasons);
         warnings.push(...(result.warnings ?? []));
         if (result.usage) usages.push(result.usage);
+        groundings.push(result.grounding);
         if (result.images.length === 0) {
           throw new ImageError('noImage', `The model at ${host} answered without an image.`, { host, texts: result.texts });
         }
@@ -190,14 +227,26 @@ export class ImageGenerator {
     } finally {
       subscription.dispose();
     }
-    if (files.length === 0) throw firstMeaningfulError(errors);
+    if (files.length === 0) {
+      const error = firstMeaningfulError(errors);
+      // The kept model list named a model the provider no longer has: ask it again next time.
+      if (isImageError(error) && error.kind === 'modelNotFound') this.models?.forget(settings);
+      throw error;
+    }
+    const usage = sumUsage(usages);
+    const cost = estimateCost(job.model, usage, settings.prices);
+    if (cost) this.sessionCostUsd += cost.usd;
     return {
       files,
       texts,
       finishReasons,
-      usage: sumUsage(usages),
+      usage,
       failures: errors.map((error) => messageOf(error)),
       warnings,
+      model: job.model,
+      autoModel: model.auto,
+      grounding: mergeGrounding(groundings),
+      ...(cost ? { cost, sessionCostUsd: this.sessionCostUsd } : {}),
     };
   }
 
@@ -247,12 +296,12 @@ export class ImageGenerator {
 }
 
 /** Reads reference images and detects their type from the bytes (the extension may lie). */
-export async function readReferences(uris: readonly vscode.Uri[]): Promise<ReferenceImage[]> {
+export async function readReferences(uris: readonly vscode.Uri[], maxRequestBytes?: number): Promise<ReferenceImage[]> {
   return Promise.all(
     uris.map(async (uri) => {
       const name = path.posix.basename(uri.path);
       // A multi-gigabyte file is refused from its size, before it is read into memory.
-      const tooLarge = referenceTooLarge(name, (await vscode.workspace.fs.stat(uri)).size);
+      const tooLarge = referenceTooLarge(name, (await vscode.workspace.fs.stat(uri)).size, maxRequestBytes);
       if (tooLarge) throw new ImageError('invalidJob', tooLarge, { host: '' });
       const bytes = await vscode.workspace.fs.readFile(uri);
       const type = sniffImageType(bytes);
@@ -293,5 +342,14 @@ function sumUsage(usages: readonly Usage[]): Usage | undefined {
     candidatesTokenCount: sum('candidatesTokenCount'),
     totalTokenCount: sum('totalTokenCount'),
     thoughtsTokenCount: sum('thoughtsTokenCount'),
+    ...sumDetails(usages),
   };
+}
+
+function sumDetails(usages: readonly Usage[]): Pick<Usage, 'candidatesTokensDetails'> {
+  const totals = new Map<string, number>();
+  for (const entry of usages.flatMap((usage) => usage.candidatesTokensDetails ?? [])) {
+    totals.set(entry.modality, (totals.get(entry.modality) ?? 0) + entry.tokenCount);
+  }
+  return totals.size > 0 ? { candidatesTokensDetails: [...totals].map(([modality, tokenCount]) => ({ modality, tokenCount })) } : {};
 }

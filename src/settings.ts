@@ -1,10 +1,13 @@
 // Reads the geminiImage.* settings into an immutable, typed snapshot.
 import * as vscode from 'vscode';
 import type { AuthHeaderMode, OutputFormat } from './core/imageJob';
+import { AUTO_MODEL, maxRequestBytesFor } from './core/models';
+import { readPriceOverrides, type ModelPrice } from './core/prices';
 
 export const SECTION = 'geminiImage';
 export const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
-export const DEFAULT_MODEL = 'gemini-2.5-flash-image';
+/** `auto`: the best image model the provider lists (core/modelChoice.ts). */
+export const DEFAULT_MODEL = AUTO_MODEL;
 export const DEFAULT_OUTPUT_FOLDER = 'generated-images';
 
 export interface Settings {
@@ -22,6 +25,10 @@ export interface Settings {
   readonly maxRetries: number;
   readonly includeText: boolean;
   readonly openAfterSave: boolean;
+  /** The provider's request size limit in bytes (geminiImage.maxRequestMB, else 100 MB on Google, 20 MB elsewhere). */
+  readonly maxRequestBytes: number;
+  /** geminiImage.prices: the user's rows of the price table used for cost estimates. */
+  readonly prices: Readonly<Record<string, ModelPrice>>;
 }
 
 /** VS Code's own proxy settings, as the HTTP layer needs them. */
@@ -46,8 +53,10 @@ export function readSettings(): Settings {
   };
   const authHeader = text('authHeader', 'auto') as AuthHeaderMode;
   const outputFormat = optional('outputFormat');
+  const baseUrl = text('baseUrl', DEFAULT_BASE_URL);
+  const maxRequestMB = config.get<unknown>('maxRequestMB');
   return Object.freeze({
-    baseUrl: text('baseUrl', DEFAULT_BASE_URL),
+    baseUrl,
     authHeader: AUTH_HEADER_MODES.includes(authHeader) ? authHeader : 'auto',
     model: text('model', DEFAULT_MODEL),
     aspectRatio: optional('aspectRatio'),
@@ -60,6 +69,8 @@ export function readSettings(): Settings {
     maxRetries: clampInteger(config.get<unknown>('maxRetries'), 0, 10, 3),
     includeText: config.get<unknown>('includeText') !== false,
     openAfterSave: config.get<unknown>('openAfterSave') !== false,
+    maxRequestBytes: maxRequestBytesFor(baseUrl, typeof maxRequestMB === 'number' ? Math.min(maxRequestMB, 2000) : 0),
+    prices: Object.freeze(readPriceOverrides(config.get<unknown>('prices'))),
   });
 }
 

@@ -1,6 +1,7 @@
 // Reads the optional argument object of generate/editImage (keybindings, tasks, other extensions), checking every field.
 import * as vscode from 'vscode';
-import type { Usage } from '../core/imageJob';
+import type { Grounding, Usage } from '../core/imageJob';
+import { THINKING_LEVELS } from '../core/models';
 import type { RunOptions } from '../generation';
 
 export interface GenerateArgs extends RunOptions {
@@ -14,6 +15,12 @@ export interface GenerateResult {
   readonly texts: string[];
   readonly finishReasons: string[];
   readonly usage?: Usage;
+  /** The model id sent (what `auto` picked, or the id as given). */
+  readonly model?: string;
+  /** Google Search sources the images were grounded in: show them with the images (Google's terms). */
+  readonly grounding?: Grounding;
+  /** Estimated cost in US dollars (an estimate from geminiImage.prices / Google's list prices, not a bill). */
+  readonly estimatedCostUsd?: number;
 }
 
 /** True for `{prompt: ...}` objects (as opposed to the Uri VS Code passes from menus). */
@@ -32,6 +39,8 @@ export function parseGenerateArgs(raw: Record<string, unknown>): GenerateArgs {
   }
   if ('outputFormat' in raw) options.outputFormat = parseOutputFormat(raw.outputFormat);
   if ('variants' in raw) options.variants = parseVariants(raw.variants);
+  if ('thinkingLevel' in raw) options.thinkingLevel = parseThinkingLevel(raw.thinkingLevel);
+  if ('grounding' in raw) options.grounding = parseGrounding(raw.grounding);
   return { ...(options as RunOptions), prompt, references: parseReferences(raw.references) };
 }
 
@@ -40,12 +49,18 @@ export function toResult(outcome: {
   texts: readonly string[];
   finishReasons: readonly string[];
   usage?: GenerateResult['usage'];
+  model?: string;
+  grounding?: Grounding;
+  cost?: { usd: number };
 }): GenerateResult {
   return {
     files: outcome.files.map((file) => (file.scheme === 'file' ? file.fsPath : file.toString())),
     texts: [...outcome.texts],
     finishReasons: [...outcome.finishReasons],
     ...(outcome.usage ? { usage: outcome.usage } : {}),
+    ...(outcome.model ? { model: outcome.model } : {}),
+    ...(outcome.grounding ? { grounding: outcome.grounding } : {}),
+    ...(outcome.cost ? { estimatedCostUsd: outcome.cost.usd } : {}),
   };
 }
 
@@ -60,6 +75,18 @@ function parseOutputFormat(value: unknown): 'png' | 'jpeg' | undefined {
   if (value === undefined || value === null || value === 'auto') return undefined;
   if (value === 'png' || value === 'jpeg') return value;
   throw new Error('The "outputFormat" argument must be "png" or "jpeg".');
+}
+
+function parseThinkingLevel(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === 'auto') return undefined;
+  if (typeof value === 'string' && THINKING_LEVELS.includes(value.trim().toLowerCase())) return value.trim().toLowerCase();
+  throw new Error(`The "thinkingLevel" argument must be ${THINKING_LEVELS.map((level) => `"${level}"`).join(' or ')} (or "auto").`);
+}
+
+function parseGrounding(value: unknown): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw new Error('The "grounding" argument must be true or false.');
+  return value;
 }
 
 function parseVariants(value: unknown): number | undefined {

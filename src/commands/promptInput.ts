@@ -25,7 +25,7 @@ export async function askForPrompt(
   let options = initialOptions;
   let value = '';
   for (;;) {
-    const answer = await showPromptBox(title, placeholder, value, describeOptions(settings, options));
+    const answer = await showPromptBox(title, placeholder, value, describeOptions(settings, options, catalog));
     if (answer.kind === 'cancel') return undefined;
     value = answer.value;
     if (answer.kind === 'submit') return { prompt: answer.value, options };

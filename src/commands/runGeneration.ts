@@ -3,8 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { describeGrounding } from '../core/answerExtras';
 import { isImageError } from '../core/errors';
 import { firstFew } from '../core/openLimit';
+import { describeCost } from '../core/prices';
 import type { GenerationOutcome, GenerationRequest, ImageGenerator } from '../generation';
 import type { Log } from '../log';
 import type { ModelCatalog } from '../modelCatalog';
@@ -35,7 +37,7 @@ export async function runGeneration(
     if (!fallbackFolder) return undefined;
   }
   const variants = request.options.variants ?? settings.variants;
-  const model = request.options.model ?? settings.model;
+  const model = context.catalog.label(request.options.model ?? settings.model, settings);
   const title = `${request.refine ? 'Refining' : request.references.length > 0 ? 'Editing' : 'Generating'} ${
     variants > 1 ? `${variants} images` : 'image'
   } with ${model}`;
@@ -57,7 +59,8 @@ export async function runGeneration(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     context.log.error(message);
-    void showFailure(error, message, interactive ? () => runGeneration(context, request, interactive) : undefined);
+    const retry = interactive ? (options = request.options) => runGeneration(context, { ...request, options }, interactive) : undefined;
+    void showFailure(error, message, retry, context.catalog);
     if (interactive) return undefined;
     throw new Error(message);
   }
@@ -68,7 +71,15 @@ function announce(outcome: GenerationOutcome, log: Log): void {
   const text = outcome.texts.join(' ').trim();
   const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')} and ${names.length - 8} more` : names.join(', ');
   const skipped = outcome.warnings?.length ? ` ${truncate(outcome.warnings.join(' '), 300)}` : '';
-  const summary = `Saved ${shown}.${skipped}` + (text ? ` The model said: ${truncate(text, 200)}` : '');
+  const cost = outcome.cost
+    ? ` ${outcome.autoModel ? `auto (${outcome.model})` : outcome.model}, ${describeCost(outcome.cost)}` +
+      (outcome.files.length > 1 ? `, ${describeCost({ ...outcome.cost, usd: outcome.cost.usd / outcome.files.length })} per image` : '') +
+      (outcome.sessionCostUsd !== undefined ? `; this session ≈ $${outcome.sessionCostUsd.toFixed(3)}.` : '.')
+    : '';
+  const grounding = outcome.grounding ? ` ${describeGrounding(outcome.grounding)}.` : '';
+  if (outcome.cost) log.info(`Estimated cost${cost}`);
+  if (outcome.grounding) log.info(`Grounding: ${describeGrounding(outcome.grounding)}`);
+  const summary = `Saved ${shown}.${skipped}` + (text ? ` The model said: ${truncate(text, 200)}` : '') + grounding + cost;
   if (outcome.failures.length > 0) {
     log.warn(`${outcome.failures.length} of ${outcome.files.length + outcome.failures.length} requests failed`);
     void vscode.window.showWarningMessage(
@@ -79,27 +90,61 @@ function announce(outcome: GenerationOutcome, log: Log): void {
     });
   }
   const first = outcome.files[0];
-  void vscode.window.showInformationMessage(summary, 'Open', 'Reveal in Explorer', 'Refine').then(async (choice) => {
+  const sources = outcome.grounding?.sources ?? [];
+  const actions = ['Open', 'Reveal in Explorer', 'Refine', ...(sources.length > 0 ? ['Sources…'] : [])];
+  void vscode.window.showInformationMessage(summary, ...actions).then(async (choice) => {
+    if (choice === 'Sources…') await openSource(sources);
     if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', first);
     if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', first);
     if (choice === 'Refine') await vscode.commands.executeCommand(CommandIds.refine, first);
   });
 }
 
-async function showFailure(error: unknown, message: string, retry: (() => Promise<unknown>) | undefined): Promise<void> {
+/** The Google Search sources of a grounded result: the chosen one opens in the browser. */
+async function openSource(sources: readonly { title: string; uri: string }[]): Promise<void> {
+  const picked = await vscode.window.showQuickPick(
+    sources.map((source) => ({ label: source.title, detail: source.uri, uri: source.uri })),
+    { title: 'Google Search sources of this image', placeHolder: 'Open a source in the browser' },
+  );
+  if (picked) await vscode.env.openExternal(vscode.Uri.parse(picked.uri, true));
+}
+
+async function showFailure(
+  error: unknown,
+  message: string,
+  retry: ((options?: GenerationRequest['options']) => Promise<unknown>) | undefined,
+  catalog: ModelCatalog,
+): Promise<void> {
   if (isImageError(error) && error.kind === 'cancelled') {
     void vscode.window.showInformationMessage(message);
     return;
   }
   const needsToken = isImageError(error) && (error.kind === 'noToken' || error.kind === 'authRejected');
-  const actions = needsToken ? ['Set API Token'] : ['Show Log'];
+  const notFound = isImageError(error) && error.kind === 'modelNotFound';
+  const actions = needsToken ? ['Set API Token'] : notFound ? ['Choose a Model…', 'Show Log'] : ['Show Log'];
   const choice = await vscode.window.showErrorMessage(message, ...actions);
-  if (choice === 'Set API Token') {
+  if (choice === 'Choose a Model…') {
+    const model = await chooseImageModel(catalog);
+    if (model && retry) await retry({ model });
+  } else if (choice === 'Set API Token') {
     const stored = await vscode.commands.executeCommand<boolean>(CommandIds.setToken);
     if (stored && retry) await retry();
   } else if (choice === 'Show Log') {
     await vscode.commands.executeCommand(CommandIds.showLog);
   }
+}
+
+/** The provider's image models (asked afresh), for a run whose model was not found. */
+export async function chooseImageModel(catalog: ModelCatalog): Promise<string | undefined> {
+  const list = await catalog.list();
+  const picked = await vscode.window.showQuickPick(
+    list.models.map((model) => ({ label: model.id, description: model.displayName })),
+    {
+      title: 'Choose a model',
+      placeHolder: list.source === 'provider' ? 'Image models your provider offers now' : `Built-in list (${list.reason ?? 'the provider did not answer'})`,
+    },
+  );
+  return picked?.label;
 }
 
 async function openBeside(file: vscode.Uri): Promise<void> {

@@ -1,51 +1,80 @@
-// Lets a palette run change model, ratio, size, format and variants without opening the settings.
+// Lets a palette run change model, ratio, size, format, thinking, grounding and variants without opening the settings.
 import * as vscode from 'vscode';
-import { ASPECT_RATIOS, IMAGE_SIZES, describeModel } from '../core/models';
+import { acceptsOutputFormat, ASPECT_RATIOS, AUTO_MODEL, IMAGE_SIZES, THINKING_LEVELS, describeModel, isAutoModel } from '../core/models';
 import type { ModelCatalog } from '../modelCatalog';
 import { effectiveOptions, type RunOptions } from '../generation';
 import type { Settings } from '../settings';
 
-type OptionKey = 'model' | 'aspectRatio' | 'imageSize' | 'outputFormat' | 'variants';
+type OptionKey = 'model' | 'aspectRatio' | 'imageSize' | 'outputFormat' | 'thinkingLevel' | 'grounding' | 'variants';
 
 const OPTION_TITLES: Record<OptionKey, string> = {
   model: 'Model',
   aspectRatio: 'Aspect ratio',
   imageSize: 'Size',
   outputFormat: 'Output format',
+  thinkingLevel: 'Thinking level',
+  grounding: 'Google Search grounding',
   variants: 'Variants',
 };
+
+/** Why the output format cannot be chosen on Google's API (shown in the picker). */
+export const OUTPUT_FORMAT_OFF_FOR_GOOGLE = "off: Google's API has no output format (only gateways take it)";
 
 interface OptionItem extends vscode.QuickPickItem {
   readonly key?: OptionKey;
 }
 
-export function describeOptions(settings: Settings, options: RunOptions): string {
+/** `auto (gemini-…)` once the catalog knows what auto picks. */
+function modelLabel(model: string, catalog?: ModelCatalog): string {
+  return catalog ? catalog.label(model) : model;
+}
+
+export function describeOptions(settings: Settings, options: RunOptions, catalog?: ModelCatalog): string {
   const effective = effectiveOptions(settings, options);
   return [
-    effective.model,
+    modelLabel(effective.model, catalog),
     effective.aspectRatio ?? 'auto ratio',
     describeModel(effective.model)?.fixedSize ?? effective.imageSize ?? 'auto size',
-    effective.outputFormat ?? 'auto format',
+    acceptsOutputFormat(settings.baseUrl) ? (effective.outputFormat ?? 'auto format') : undefined,
+    effective.thinkingLevel ? `thinking ${effective.thinkingLevel}` : undefined,
+    effective.grounding ? 'Google Search' : undefined,
     effective.variants > 1 ? `${effective.variants} variants` : '1 image',
-  ].join(' · ');
+  ]
+    .filter((part): part is string => part !== undefined)
+    .join(' · ');
 }
 
 /** Shows the option list until the user picks "Done" (returns the new options) or escapes (undefined). */
 export async function pickRunOptions(settings: Settings, initial: RunOptions, catalog: ModelCatalog): Promise<RunOptions | undefined> {
   let options = { ...initial };
+  // Learn what auto stands for at this provider, so the list can say it (the list is kept for a day).
+  if (isAutoModel(effectiveOptions(settings, options).model)) await catalog.resolve(AUTO_MODEL, settings).catch(() => undefined);
   for (;;) {
     const effective = effectiveOptions(settings, options);
+    const capabilities = describeModel(isAutoModel(effective.model) ? (catalog.autoPick(settings) ?? effective.model) : effective.model);
+    const googleApi = !acceptsOutputFormat(settings.baseUrl);
     const items: OptionItem[] = [
-      { label: '$(check) Done', description: describeOptions(settings, options), alwaysShow: true },
-      { label: 'Model', description: effective.model, key: 'model' },
+      { label: '$(check) Done', description: describeOptions(settings, options, catalog), alwaysShow: true },
+      { label: 'Model', description: modelLabel(effective.model, catalog), key: 'model' },
       { label: 'Aspect ratio', description: effective.aspectRatio ?? 'auto', key: 'aspectRatio' },
       { label: 'Size', description: describeModel(effective.model)?.fixedSize ?? effective.imageSize ?? 'auto', key: 'imageSize' },
-      { label: 'Output format', description: effective.outputFormat ?? 'auto', key: 'outputFormat' },
+      googleApi
+        ? { label: 'Output format', description: OUTPUT_FORMAT_OFF_FOR_GOOGLE }
+        : { label: 'Output format', description: effective.outputFormat ?? 'auto', key: 'outputFormat' },
+      capabilities && capabilities.thinkingLevels.length === 0
+        ? { label: 'Thinking level', description: `not offered by ${capabilities.id}` }
+        : { label: 'Thinking level', description: effective.thinkingLevel ?? 'auto (model default)', key: 'thinkingLevel' },
+      capabilities && !capabilities.grounding
+        ? { label: 'Google Search grounding', description: `not offered by ${capabilities.id}` }
+        : { label: 'Google Search grounding', description: effective.grounding ? 'on (sources are shown with the result)' : 'off', key: 'grounding' },
       { label: 'Variants', description: String(effective.variants), key: 'variants' },
     ];
     const picked = await vscode.window.showQuickPick(items, { title: 'Options for this run', ignoreFocusOut: true });
     if (!picked) return undefined;
-    if (!picked.key) return options;
+    if (!picked.key) {
+      if (picked.label.startsWith('$(check)')) return options;
+      continue; // an option the model or provider does not offer: the description says why
+    }
     const value = await pickValue(picked.key, effective.model, catalog);
     if (value === undefined) continue;
     options = applyValue(options, picked.key, value);
@@ -58,6 +87,8 @@ async function pickValue(key: OptionKey, model: string, catalog: ModelCatalog): 
     aspectRatio: ['auto', ...(capabilities?.aspectRatios ?? ASPECT_RATIOS)],
     imageSize: capabilities?.fixedSize ? [capabilities.fixedSize] : ['auto', ...(capabilities?.imageSizes ?? IMAGE_SIZES)],
     outputFormat: ['auto', 'png', 'jpeg'],
+    thinkingLevel: ['auto', ...(capabilities?.thinkingLevels ?? THINKING_LEVELS)],
+    grounding: ['off', 'on'],
     variants: ['1', '2', '3', '4', '5', '6', '7', '8'],
   };
   if (key === 'model') return pickModel(model, catalog);
@@ -70,12 +101,16 @@ function applyValue(options: RunOptions, key: OptionKey, value: string): RunOpti
       return { ...options, variants: Number(value) };
     case 'outputFormat':
       return { ...options, outputFormat: value === 'png' || value === 'jpeg' ? value : undefined };
+    case 'grounding':
+      return { ...options, grounding: value === 'on' ? true : undefined };
     case 'model': {
       // A new model may not take the ratio or size chosen for the old one: keep only what it accepts.
       const capabilities = describeModel(value);
-      const next: RunOptions = { ...options, model: value.trim() };
-      if (capabilities && next.aspectRatio && !capabilities.aspectRatios.includes(next.aspectRatio)) return { ...next, aspectRatio: undefined };
-      if (capabilities && next.imageSize && !capabilities.imageSizes.includes(next.imageSize)) return { ...next, imageSize: undefined };
+      let next: RunOptions = { ...options, model: value.trim() };
+      if (capabilities && next.aspectRatio && !capabilities.aspectRatios.includes(next.aspectRatio)) next = { ...next, aspectRatio: undefined };
+      if (capabilities && next.imageSize && !capabilities.imageSizes.includes(next.imageSize)) next = { ...next, imageSize: undefined };
+      if (capabilities && next.thinkingLevel && !capabilities.thinkingLevels.includes(next.thinkingLevel)) next = { ...next, thinkingLevel: undefined };
+      if (capabilities && next.grounding && !capabilities.grounding) next = { ...next, grounding: undefined };
       return next;
     }
     default:
@@ -97,7 +132,14 @@ async function pickModel(current: string, catalog: ModelCatalog): Promise<string
   quickPick.show();
   const list = await catalog.list();
   const other: ModelItem = { label: '$(edit) Another model id…', alwaysShow: true };
+  const auto: ModelItem = {
+    label: catalog.label(AUTO_MODEL),
+    description: isAutoModel(current) ? '(current)' : undefined,
+    detail: 'The best image model your provider lists now',
+    id: AUTO_MODEL,
+  };
   quickPick.items = [
+    auto,
     ...list.models.map((model) => ({
       label: model.id,
       description: model.id === current ? '(current)' : model.displayName,

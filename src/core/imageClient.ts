@@ -2,8 +2,9 @@
 import { errorFromAnswer, errorKindOf, readErrorAnswer } from './errorAnswer';
 import { describeBytes, describeDuration, ImageError, isImageError, redactSecret } from './errors';
 import type { ApiContent, GeneratedImage, ImageJob, ImageResult, ProviderSettings } from './imageJob';
-import { describeModel, KNOWN_MODEL_IDS, normalizeModelId, type ModelCapabilities } from './models';
+import { readGrounding, readTokenDetails } from './answerExtras';
 import { downloadLinkedImage, extractImageLinks, type LinkedImage } from './imageLinks';
+import { acceptsOutputFormat, describeModel, KNOWN_MODEL_IDS, maxRequestBytesFor, normalizeModelId, type ModelCapabilities } from './models';
 import { hostOf } from './origin';
 import { buildGenerateRequest, buildModelsRequest } from './request';
 import { parseAnswer, parseAnswerJson, resultFromAnswer } from './response';
@@ -138,11 +139,11 @@ export class ImageClient {
       if (!token) {
         throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Token…" to add one.`, { host });
       }
-      validateJob(job, host);
+      validateJob(job, host, provider.maxRequestBytes ?? maxRequestBytesFor(provider.baseUrl));
       const { url, headers, body, userTurn } = buildGenerateRequest(job, provider, token);
       const request: HttpRequest = { method: 'POST', url, headers, body };
       const sent: ApiContent[] = [...(job.history ?? []), userTurn];
-      const summary = `POST ${host} model=${normalizeModelId(job.model)} ${describeOptions(job)} request=${describeBytes(Buffer.byteLength(body))}`;
+      const summary = `POST ${host} model=${normalizeModelId(job.model)} ${describeOptions(job, provider.baseUrl)} request=${describeBytes(Buffer.byteLength(body))}`;
       const context: ExchangeContext = { host, signal, timeoutMs: timeoutMsOf(provider), idleMs: idleMsOf(provider), model: job.model, imageSize: job.imageSize };
       const read: StreamReader<{ json: unknown; writer: ImageStreamWriter<F> }> = async (chunks, status) => {
         const writer = new ImageStreamWriter(sink, host, status);
@@ -190,7 +191,11 @@ export class ImageClient {
           const described = images.map((image) => `${image.format} ${describeBytes(image.size)}`).join(', ');
           const drafts = answer.draftsSkipped ? `, ${answer.draftsSkipped} draft part(s) skipped` : '';
           log.info(`${host}: ${images.length} image(s) (${described})${drafts}, finishReason ${parsed.finishReasons.join(', ') || 'none'}`);
-          return { ...parsed, images, warnings };
+          const details = readTokenDetails(json);
+          const usage = parsed.usage && details ? { ...parsed.usage, candidatesTokensDetails: details } : parsed.usage;
+          const grounding = readGrounding(json);
+          if (grounding) log.info(`${host}: grounded in Google Search, ${grounding.sources.length} source(s)`);
+          return { ...parsed, images, warnings, usage, ...(grounding ? { grounding } : {}) };
         } catch (error) {
           await writer.abortAll();
           throw error;
@@ -435,12 +440,14 @@ function idleMsOf(provider: ProviderSettings): number {
   return Math.round((seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_IDLE_TIMEOUT_SECONDS) * 1000);
 }
 
-function describeOptions(job: ImageJob): string {
+function describeOptions(job: ImageJob, baseUrl: string): string {
   const options = [
     `refs=${job.references.length}`,
     job.aspectRatio ? `ratio=${job.aspectRatio}` : undefined,
     job.imageSize ? `size=${job.imageSize}${describeModel(job.model)?.fixedSize ? ' (fixed by model, not sent)' : ''}` : undefined,
-    job.outputFormat ? `format=${job.outputFormat}` : undefined,
+    job.outputFormat ? `format=${job.outputFormat}${acceptsOutputFormat(baseUrl) ? '' : " (not sent: Google's API has no output format)"}` : undefined,
+    job.thinkingLevel ? `thinking=${job.thinkingLevel}` : undefined,
+    job.grounding ? 'grounding=googleSearch' : undefined,
     job.includeText ? 'text+image' : 'image',
     job.history?.length ? `turns=${job.history.length + 1}` : undefined,
   ];

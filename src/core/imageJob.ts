@@ -30,6 +30,10 @@ export interface ImageJob {
   readonly aspectRatio?: string;
   readonly imageSize?: string;
   readonly outputFormat?: OutputFormat;
+  /** generationConfig.thinkingConfig.thinkingLevel (`minimal` or `high` on the models that take it). */
+  readonly thinkingLevel?: string;
+  /** Let the model search Google (`tools: [{googleSearch: {}}]`); its sources must be shown with the result. */
+  readonly grounding?: boolean;
   /** Ask for TEXT as well as IMAGE. */
   readonly includeText: boolean;
   /** Earlier turns (user and model, model parts verbatim with thoughtSignature) for a refinement. */
@@ -56,6 +60,8 @@ export interface ProviderSettings {
   readonly idleTimeoutSeconds?: number;
   readonly maxRetries: number;
   readonly proxy?: ProxySettings;
+  /** Largest request body the provider takes (default: maxRequestBytesFor the base URL). */
+  readonly maxRequestBytes?: number;
 }
 
 export interface Usage {
@@ -63,6 +69,28 @@ export interface Usage {
   readonly candidatesTokenCount?: number;
   readonly totalTokenCount?: number;
   readonly thoughtsTokenCount?: number;
+  /** Output tokens per modality (`IMAGE`, `TEXT`), as usageMetadata.candidatesTokensDetails gives them. */
+  readonly candidatesTokensDetails?: readonly ModalityTokens[];
+}
+
+export interface ModalityTokens {
+  readonly modality: string;
+  readonly tokenCount: number;
+}
+
+/** A web page the model's Google Search grounding used. */
+export interface GroundingSource {
+  readonly title: string;
+  readonly uri: string;
+}
+
+/** What Google's terms require us to show with a grounded result: the search suggestions and the sources. */
+export interface Grounding {
+  /** Queries the model searched for (shown as Google Search suggestions). */
+  readonly queries: readonly string[];
+  readonly sources: readonly GroundingSource[];
+  /** searchEntryPoint.renderedContent: Google's own HTML chip; shown only where HTML can be rendered safely. */
+  readonly renderedContent?: string;
 }
 
 /** An image the model returned, validated and sniffed. */
@@ -82,6 +110,8 @@ export interface ImageResult {
   /** finishMessage of each candidate that had one. */
   readonly finishMessages: readonly string[];
   readonly usage?: Usage;
+  /** Present when the answer was grounded in Google Search. */
+  readonly grounding?: Grounding;
   /** The conversation so far (earlier turns, this user turn, the model's turn verbatim) for a later refinement. */
   readonly conversation: readonly ApiContent[];
   /** Parts of the answer that could not be used (e.g. an image part with invalid base64), for the log. */

@@ -13,6 +13,9 @@ export interface Recipe {
   readonly aspectRatio?: string;
   readonly imageSize?: string;
   readonly outputFormat?: string;
+  readonly thinkingLevel?: string;
+  /** Google Search grounding was on. */
+  readonly grounding?: boolean;
   /** File names of the reference images, in the order they were sent. */
   readonly references: readonly string[];
   readonly usage?: Usage;

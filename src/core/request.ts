@@ -1,7 +1,7 @@
 // Turns an image job into the exact generateContent request the seeds show: URL, auth header and JSON body.
 import { ImageError } from './errors';
 import type { ApiContent, ApiPart, AuthHeaderMode, ImageJob, ProviderSettings } from './imageJob';
-import { describeModel, normalizeModelId } from './models';
+import { acceptsOutputFormat, describeModel, isGoogleBaseUrl, normalizeModelId } from './models';
 
 export interface GenerateRequest {
   readonly url: string;
@@ -19,7 +19,9 @@ export interface GenerateBody {
   readonly generationConfig: {
     readonly responseModalities: string[];
     readonly imageConfig?: { aspectRatio?: string; imageSize?: string; outputFormat?: string };
+    readonly thinkingConfig?: { thinkingLevel: string };
   };
+  readonly tools?: { googleSearch: Record<string, never> }[];
 }
 
 /**
@@ -56,18 +58,8 @@ export function generateUrl(baseUrl: string, model: string): string {
 
 /** Which header carries the token: Google wants x-goog-api-key, gateways want Bearer. */
 export function authHeaderFor(mode: AuthHeaderMode, baseUrl: string, token: string): Record<string, string> {
-  const useGoogleKey = mode === 'x-goog-api-key' || (mode === 'auto' && isGoogleHost(baseUrl));
+  const useGoogleKey = mode === 'x-goog-api-key' || (mode === 'auto' && isGoogleBaseUrl(baseUrl));
   return useGoogleKey ? { 'x-goog-api-key': token } : { authorization: `Bearer ${token}` };
-}
-
-function isGoogleHost(baseUrl: string): boolean {
-  let host: string;
-  try {
-    host = new URL(baseUrl.trim()).hostname.toLowerCase().replace(/\.$/, '');
-  } catch {
-    return false;
-  }
-  return host === 'googleapis.com' || host.endsWith('.googleapis.com');
 }
 
 /** The new user turn: the prompt first, then each reference as inline_data (the seeds' spelling). */
@@ -80,18 +72,23 @@ export function userTurnFor(job: ImageJob): ApiContent {
   return { role: 'user', parts };
 }
 
-/** The JSON body as an object; every option left on auto is omitted, imageSize too when a suffix fixes it. */
-export function buildGenerateBody(job: ImageJob, userTurn: ApiContent = userTurnFor(job)): GenerateBody {
+/**
+ * The JSON body as an object; every option left on auto is omitted, imageSize too when a suffix fixes it, and
+ * outputFormat on Google's own API (which refuses it: `400 Unknown name "outputFormat"`). `baseUrl` '' = a gateway.
+ */
+export function buildGenerateBody(job: ImageJob, userTurn: ApiContent = userTurnFor(job), baseUrl = ''): GenerateBody {
   const imageConfig: { aspectRatio?: string; imageSize?: string; outputFormat?: string } = {};
   if (job.aspectRatio) imageConfig.aspectRatio = job.aspectRatio;
   if (job.imageSize && describeModel(job.model)?.fixedSize === undefined) imageConfig.imageSize = job.imageSize;
-  if (job.outputFormat) imageConfig.outputFormat = job.outputFormat;
+  if (job.outputFormat && acceptsOutputFormat(baseUrl)) imageConfig.outputFormat = job.outputFormat;
   return {
     contents: [...(job.history ?? []), userTurn],
     generationConfig: {
       responseModalities: job.includeText ? ['TEXT', 'IMAGE'] : ['IMAGE'],
       ...(Object.keys(imageConfig).length > 0 ? { imageConfig } : {}),
+      ...(job.thinkingLevel ? { thinkingConfig: { thinkingLevel: job.thinkingLevel } } : {}),
     },
+    ...(job.grounding ? { tools: [{ googleSearch: {} }] } : {}),
   };
 }
 
@@ -105,7 +102,7 @@ export function buildGenerateRequest(job: ImageJob, provider: ProviderSettings, 
       accept: 'application/json',
       ...authHeaderFor(provider.authHeader, provider.baseUrl, token),
     },
-    body: JSON.stringify(buildGenerateBody(job, userTurn)),
+    body: JSON.stringify(buildGenerateBody(job, userTurn, provider.baseUrl)),
     userTurn,
   };
 }

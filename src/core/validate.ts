@@ -3,8 +3,8 @@ import { describeBytes, ImageError } from './errors';
 import type { ImageJob } from './imageJob';
 import {
   describeModel,
+  GATEWAY_MAX_REQUEST_BYTES,
   KNOWN_MODEL_IDS,
-  MAX_REQUEST_BYTES,
   modelsTakingRatio,
   modelsTakingSize,
   normalizeModelId,
@@ -16,23 +16,23 @@ import { sniffImageType } from './sniff';
 const JSON_OVERHEAD_BYTES = 1024;
 
 /** Every problem with the job, one sentence each; empty when it can be sent. */
-export function findJobProblems(job: ImageJob): string[] {
+export function findJobProblems(job: ImageJob, maxRequestBytes = GATEWAY_MAX_REQUEST_BYTES): string[] {
   const problems: string[] = [];
   const model = normalizeModelId(job.model);
-  if (model === '') problems.push('Choose a model (geminiImage.model), for example gemini-2.5-flash-image.');
+  if (model === '') problems.push('Choose a model (geminiImage.model), for example gemini-3.1-flash-image, or auto.');
   if (job.prompt.trim() === '' && job.references.length === 0) {
     problems.push('Write a prompt or add a reference image.');
   }
   problems.push(...optionProblems(job, model));
   problems.push(...referenceProblems(job));
-  const sizeProblem = requestSizeProblem(job);
+  const sizeProblem = requestSizeProblem(job, maxRequestBytes);
   if (sizeProblem) problems.push(sizeProblem);
   return problems;
 }
 
 /** Throws an invalidJob ImageError listing every problem. */
-export function validateJob(job: ImageJob, host = ''): void {
-  const problems = findJobProblems(job);
+export function validateJob(job: ImageJob, host = '', maxRequestBytes = GATEWAY_MAX_REQUEST_BYTES): void {
+  const problems = findJobProblems(job, maxRequestBytes);
   if (problems.length > 0) throw new ImageError('invalidJob', problems.join(' '), { host });
 }
 
@@ -71,9 +71,19 @@ function optionProblems(job: ImageJob, model: string): string[] {
       );
     }
   }
+  if (job.thinkingLevel && !capabilities.thinkingLevels.includes(job.thinkingLevel)) {
+    problems.push(
+      capabilities.thinkingLevels.length > 0
+        ? `${model} does not take thinking level ${job.thinkingLevel}: choose ${capabilities.thinkingLevels.join(' or ')}, or auto.`
+        : `${model} has no thinking level to choose: set it to auto.`,
+    );
+  }
+  if (job.grounding && !capabilities.grounding) {
+    problems.push(`${model} cannot search Google while it draws: turn grounding off, or use gemini-3.1-flash-image or gemini-3-pro-image.`);
+  }
   if (job.references.length > capabilities.maxReferences) {
     const extra = job.references.length - capabilities.maxReferences;
-    const bigger = KNOWN_MODEL_IDS.filter((id) => id === describeModel(id)?.baseId && (describeModel(id)?.maxReferences ?? 0) >= job.references.length);
+    const bigger = KNOWN_MODEL_IDS.filter((id) => id === describeModel(id)?.baseId && !describeModel(id)?.gatewayOnly && (describeModel(id)?.maxReferences ?? 0) >= job.references.length).slice(0, 2);
     problems.push(
       `${model} takes at most ${capabilities.maxReferences} reference images and this job has ${job.references.length}: ` +
         `remove ${extra}` +
@@ -100,10 +110,10 @@ function referenceProblems(job: ImageJob): string[] {
  * Why a reference image of `size` bytes can never be sent (even alone it would pass the request limit once in
  * base64), checked from the file's size before it is read; undefined when it may fit.
  */
-export function referenceTooLarge(name: string, size: number): string | undefined {
-  if (base64Length(size) + JSON_OVERHEAD_BYTES <= MAX_REQUEST_BYTES) return undefined;
+export function referenceTooLarge(name: string, size: number, maxRequestBytes = GATEWAY_MAX_REQUEST_BYTES): string | undefined {
+  if (base64Length(size) + JSON_OVERHEAD_BYTES <= maxRequestBytes) return undefined;
   return (
-    `${name} is ${describeBytes(size)}, too large to send: a request may be at most ${describeBytes(MAX_REQUEST_BYTES)} ` +
+    `${name} is ${describeBytes(size)}, too large to send: this provider takes at most ${describeBytes(maxRequestBytes)} a request ` +
     'and images grow by a third when sent. Use a smaller or compressed copy of the image.'
   );
 }
@@ -115,16 +125,16 @@ export function estimateRequestBytes(job: ImageJob): number {
   return Buffer.byteLength(job.prompt) + references + history + JSON_OVERHEAD_BYTES;
 }
 
-function requestSizeProblem(job: ImageJob): string | undefined {
+function requestSizeProblem(job: ImageJob, maxRequestBytes: number): string | undefined {
   const total = estimateRequestBytes(job);
-  if (total <= MAX_REQUEST_BYTES) return undefined;
+  if (total <= maxRequestBytes) return undefined;
   const biggest = [...job.references]
     .sort((a, b) => b.bytes.length - a.bytes.length)
     .slice(0, 3)
     .map((reference) => `${reference.name} (${describeBytes(reference.bytes.length)})`);
   const history = job.history ? ' including the earlier turns of this refinement' : '';
   return (
-    `The request would be ${describeBytes(total)}${history}, over the ${describeBytes(MAX_REQUEST_BYTES)} limit` +
+    `The request would be ${describeBytes(total)}${history}, over this provider's ${describeBytes(maxRequestBytes)} limit (geminiImage.maxRequestMB)` +
     (biggest.length ? `; the biggest images are ${biggest.join(', ')}` : '') +
     ': use fewer or smaller reference images (images grow by a third when sent).'
   );

@@ -1,6 +1,6 @@
 // The models the pickers offer and the choices they start from, always limited to what the chosen model accepts.
 // No vscode import: unit-tested in plain Node.
-import { ASPECT_RATIOS, describeModel, IMAGE_SIZES, KNOWN_MODEL_IDS, normalizeModelId } from '../core/models';
+import { ASPECT_RATIOS, AUTO_MODEL, describeModel, IMAGE_SIZES, isAutoModel, KNOWN_MODEL_IDS, normalizeModelId, THINKING_LEVELS } from '../core/models';
 import { AUTO, MAX_REFERENCES, MAX_VARIANTS, type ComposeChoices, type ModelChoice, type OutputFormatChoice } from '../shared/protocol';
 import { MODEL_ID_PATTERN } from './messageValidation';
 
@@ -13,19 +13,29 @@ export interface ChoiceDefaults {
   readonly variants: number;
 }
 
-/** The built-in models, plus the settings' model when it is another id (a gateway's own name). */
-export function modelChoices(settingsModel: string): ModelChoice[] {
+/**
+ * `auto` first (labelled with what it picked, and limited like that model once known), the built-in models, plus
+ * the settings' model when it is another id (a gateway's own name).
+ */
+export function modelChoices(settingsModel: string, autoPick?: string): ModelChoice[] {
   const ids = [...KNOWN_MODEL_IDS];
   const extra = normalizeModelId(settingsModel);
-  if (MODEL_ID_PATTERN.test(extra) && !ids.some((id) => id.toLowerCase() === extra.toLowerCase())) ids.unshift(extra);
-  return ids.map(modelChoice);
+  if (!isAutoModel(extra) && MODEL_ID_PATTERN.test(extra) && !ids.some((id) => id.toLowerCase() === extra.toLowerCase())) ids.unshift(extra);
+  const picked = autoPick ? modelChoice(autoPick) : undefined;
+  const auto: ModelChoice = {
+    ...(picked ?? modelChoice(AUTO_MODEL)),
+    id: AUTO_MODEL,
+    known: true,
+    label: autoPick ? `auto (${autoPick})` : 'auto (best model the provider lists)',
+  };
+  return [auto, ...ids.map((id) => modelChoice(id))];
 }
 
 export function modelChoice(id: string): ModelChoice {
   const known = describeModel(id);
   if (!known) {
     // Nothing is known about this id: offer everything and let the provider decide.
-    return { id, aspectRatios: ASPECT_RATIOS, imageSizes: IMAGE_SIZES, maxReferences: MAX_REFERENCES, known: false };
+    return { id, aspectRatios: ASPECT_RATIOS, imageSizes: IMAGE_SIZES, maxReferences: MAX_REFERENCES, thinkingLevels: THINKING_LEVELS, grounding: true, known: false };
   }
   return {
     id: known.id,
@@ -33,6 +43,8 @@ export function modelChoice(id: string): ModelChoice {
     imageSizes: known.imageSizes,
     ...(known.fixedSize ? { fixedSize: known.fixedSize } : {}),
     maxReferences: known.maxReferences,
+    thinkingLevels: known.thinkingLevels,
+    grounding: known.grounding,
     known: true,
   };
 }
@@ -54,6 +66,8 @@ export function resolveChoices(remembered: unknown, models: readonly ModelChoice
       aspectRatio: pick(stored.aspectRatio, defaults.aspectRatio),
       imageSize: pick(stored.imageSize, defaults.imageSize),
       outputFormat: pick(stored.outputFormat, defaults.outputFormat) as OutputFormatChoice,
+      thinkingLevel: pick(stored.thinkingLevel, undefined),
+      grounding: stored.grounding === true && fromStore,
       variants: typeof stored.variants === 'number' && fromStore ? stored.variants : defaults.variants,
     },
     model,
@@ -68,6 +82,8 @@ export function fitChoices(choices: ComposeChoices, model: ModelChoice): Compose
     aspectRatio: model.aspectRatios.includes(choices.aspectRatio) ? choices.aspectRatio : AUTO,
     imageSize: sizes.includes(choices.imageSize) ? choices.imageSize : AUTO,
     outputFormat: choices.outputFormat === 'png' || choices.outputFormat === 'jpeg' ? choices.outputFormat : AUTO,
+    thinkingLevel: model.thinkingLevels.includes(choices.thinkingLevel) ? choices.thinkingLevel : AUTO,
+    grounding: choices.grounding === true && model.grounding,
     variants: Number.isInteger(choices.variants) ? Math.min(MAX_VARIANTS, Math.max(1, choices.variants)) : 1,
   };
 }
@@ -79,6 +95,8 @@ export function describeChoices(choices: ComposeChoices, model: ModelChoice | un
   if (model?.fixedSize) parts.push(model.fixedSize);
   else if (choices.imageSize !== AUTO) parts.push(choices.imageSize);
   if (choices.outputFormat !== AUTO) parts.push(choices.outputFormat);
+  if (choices.thinkingLevel !== AUTO) parts.push(`thinking ${choices.thinkingLevel}`);
+  if (choices.grounding) parts.push('Google Search');
   if (choices.variants > 1) parts.push(`${choices.variants} variants`);
   return parts.join(' · ');
 }

@@ -3,11 +3,12 @@
 import * as vscode from 'vscode';
 import { isImageError } from '../core/errors';
 import { firstFew } from '../core/openLimit';
+import { describeCost } from '../core/prices';
 import type { GenerationRequest, ImageGenerator, RunOptions } from '../generation';
 import type { Log } from '../log';
 import { readSettings } from '../settings';
 import { AUTO, type ComposeChoices, type JobFailure, type JobView, type ModelChoice, type NextStep } from '../shared/protocol';
-import { describeChoices } from './choices';
+import { describeChoices, fitChoices } from './choices';
 import type { ImageHistory } from './history';
 import { toWorkspacePath } from './workspacePaths';
 
@@ -22,7 +23,7 @@ export interface JobRequest {
 }
 
 interface Job {
-  readonly request: JobRequest;
+  request: JobRequest;
   view: JobView;
   cancellation?: vscode.CancellationTokenSource;
 }
@@ -62,9 +63,11 @@ export class PanelJobs implements vscode.Disposable {
   }
 
   /** Runs the same request again on the same card. */
-  retry(id: string): void {
+  /** Runs the same request again on the same card; with `model`, on that model instead (after a 404). */
+  retry(id: string, model?: ModelChoice): void {
     const job = this.find(id);
     if (!job || job.view.status === 'running') return;
+    if (model) job.request = { ...job.request, model, choices: fitChoices({ ...job.request.choices, model: model.id }, model) };
     job.view = initialView(job.request);
     this.jobs = [job, ...this.jobs.filter((other) => other !== job)];
     void this.run(job);
@@ -117,6 +120,17 @@ export class PanelJobs implements vscode.Disposable {
         texts: outcome.texts.map((text) => this.log.redact(text)),
         failures: outcome.failures.map((failure) => this.log.redact(failure)),
         notes: (outcome.warnings ?? []).map((note) => this.log.redact(note)),
+        // The card names the model really used: "auto (gemini-3.1-flash-image)".
+        model: outcome.autoModel ? `auto (${outcome.model})` : outcome.model,
+        ...(outcome.grounding ? { grounding: { queries: outcome.grounding.queries, sources: outcome.grounding.sources } } : {}),
+        ...(outcome.cost
+          ? {
+              cost:
+                describeCost(outcome.cost) +
+                (outcome.files.length > 1 ? ` · ${describeCost({ ...outcome.cost, usd: outcome.cost.usd / outcome.files.length })} per image` : '') +
+                (outcome.sessionCostUsd !== undefined ? ` · this session ≈ $${outcome.sessionCostUsd.toFixed(3)}` : ''),
+            }
+          : {}),
       };
     } catch (error) {
       await Promise.all(historyUpdates);
@@ -170,6 +184,8 @@ export function runOptions(choices: ComposeChoices, model: ModelChoice | undefin
     // A size-suffixed model fixes the size: sending it as well could conflict.
     imageSize: model?.fixedSize ? undefined : optional(choices.imageSize),
     outputFormat: choices.outputFormat === AUTO ? undefined : choices.outputFormat,
+    thinkingLevel: optional(choices.thinkingLevel ?? AUTO),
+    grounding: choices.grounding === true ? true : undefined,
     variants: choices.variants,
   };
 }
@@ -180,6 +196,7 @@ function stepsFor(kind: string): NextStep[] {
     case 'authRejected':
       return ['setToken', 'showLog'];
     case 'modelNotFound':
+      return ['chooseModel', 'openSettings', 'showLog'];
     case 'redirect':
       return ['openSettings', 'retry', 'showLog'];
     // Retrying the same request cannot help: money, the tier or the location must change, or another model be chosen.

@@ -28,7 +28,7 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Model ids go into the URL path: letters, digits, dot, dash, underscore only. */
 export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const OUTPUT_FORMATS: readonly string[] = ['auto', 'png', 'jpeg'];
-const NEXT_STEPS: readonly NextStep[] = ['setToken', 'retry', 'showLog', 'openSettings'];
+const NEXT_STEPS: readonly NextStep[] = ['setToken', 'retry', 'showLog', 'openSettings', 'chooseModel'];
 const IMAGE_ACTIONS: readonly ImageAction[] = ['open', 'reveal', 'copyPath'];
 const PANEL_COMMANDS: readonly PanelCommand[] = ['setToken', 'showLog', 'openFolder', 'openSettings'];
 const DROP_SCHEMES = new Set(['file', 'vscode-remote', 'vscode-vfs', 'vscode-userdata']);
@@ -154,7 +154,7 @@ export function workspacePathProblem(value: string): string | undefined {
 
 function readChoices(value: unknown, context: ValidationContext): ComposeChoices {
   if (!isPlainObject(value)) refuse('choices must be an object');
-  only(value, ['model', 'aspectRatio', 'imageSize', 'outputFormat', 'variants']);
+  only(value, ['model', 'aspectRatio', 'imageSize', 'outputFormat', 'variants'], ['thinkingLevel', 'grounding']);
   const modelId = readString(value.model, 'choices.model', 128);
   if (!MODEL_ID_PATTERN.test(modelId)) refuse(`choices.model ${describe(modelId)} has characters a model id cannot have`);
   const model = context.models.find((candidate) => candidate.id === modelId);
@@ -169,7 +169,14 @@ function readChoices(value: unknown, context: ValidationContext): ComposeChoices
   if (imageSize !== AUTO && !sizes.includes(imageSize)) refuse(`choices.imageSize ${describe(imageSize)} is not offered for ${model.id}`);
   const outputFormat = readEnum(value.outputFormat, 'choices.outputFormat', OUTPUT_FORMATS) as ComposeChoices['outputFormat'];
   const variants = readInteger(value.variants, 'choices.variants', 1, MAX_VARIANTS);
-  return { model: model.id, aspectRatio, imageSize, outputFormat, variants };
+  const thinkingLevel = value.thinkingLevel === undefined ? AUTO : readString(value.thinkingLevel, 'choices.thinkingLevel', 16);
+  if (thinkingLevel !== AUTO && !model.thinkingLevels.includes(thinkingLevel)) {
+    refuse(`choices.thinkingLevel ${describe(thinkingLevel)} is not offered for ${model.id}`);
+  }
+  if (value.grounding !== undefined && typeof value.grounding !== 'boolean') refuse('choices.grounding must be true or false');
+  const grounding = value.grounding === true;
+  if (grounding && !model.grounding) refuse(`choices.grounding is not offered for ${model.id}`);
+  return { model: model.id, aspectRatio, imageSize, outputFormat, thinkingLevel, grounding, variants };
 }
 
 function readPrompt(value: unknown): string {

@@ -62,6 +62,14 @@ export function renderPanelHtml(webview: vscode.Webview, distUri: vscode.Uri, me
         <select id="output-format"></select>
       </div>
       <div class="option">
+        <label for="thinking-level">Thinking</label>
+        <select id="thinking-level"></select>
+      </div>
+      <div class="option">
+        <label for="grounding">Google Search</label>
+        <select id="grounding"></select>
+      </div>
+      <div class="option">
         <label for="variants">Images</label>
         <select id="variants"></select>
       </div>

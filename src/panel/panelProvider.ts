@@ -2,10 +2,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
-import { MAX_REQUEST_BYTES } from '../core/models';
+import { chooseImageModel } from '../commands/runGeneration';
+import { acceptsOutputFormat, AUTO_MODEL } from '../core/models';
 import { hostOf } from '../core/origin';
 import type { ImageGenerator } from '../generation';
 import type { Log } from '../log';
+import type { ModelCatalog } from '../modelCatalog';
 import { readSettings } from '../settings';
 import type {
   HistoryItem,
@@ -18,7 +20,7 @@ import type {
   WebviewToHost,
 } from '../shared/protocol';
 import type { TokenStore } from '../tokenStore';
-import { modelChoices, rememberPrompt, resolveChoices } from './choices';
+import { modelChoice, modelChoices, rememberPrompt, resolveChoices } from './choices';
 import { ImageHistory, type StoredImage } from './history';
 import { PanelJobs } from './jobs';
 import { validateWebviewMessage } from './messageValidation';
@@ -38,6 +40,8 @@ export interface PanelDependencies {
   readonly tokens: TokenStore;
   readonly generator: ImageGenerator;
   readonly log: Log;
+  /** The provider's models and what `auto` picks there. */
+  readonly catalog?: ModelCatalog;
 }
 
 type Message<T extends WebviewToHost['type']> = Extract<WebviewToHost, { type: T }>;
@@ -50,6 +54,8 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
   private readonly jobs: PanelJobs;
   private readonly restored: Promise<void>;
   private stateTimer: NodeJS.Timeout | undefined;
+  /** A model-list request for `auto` is under way. */
+  private askingAuto = false;
 
   constructor(private readonly deps: PanelDependencies) {
     const { workspaceState, log } = deps;
@@ -223,6 +229,12 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
       case 'retry':
         this.jobs.retry(jobId);
         return;
+      case 'chooseModel': {
+        if (!this.deps.catalog) return;
+        const picked = await chooseImageModel(this.deps.catalog);
+        if (picked) this.jobs.retry(jobId, modelChoice(picked));
+        return;
+      }
       case 'showLog':
         return this.runCommand('showLog');
       case 'openSettings':
@@ -312,7 +324,18 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
   }
 
   private models(): ModelChoice[] {
-    return modelChoices(readSettings().model);
+    const settings = readSettings();
+    const catalog = this.deps.catalog;
+    const pick = catalog?.autoPick(settings);
+    if (catalog && !pick && !this.askingAuto) {
+      // Learn what auto stands for at this provider once, then show it ("auto (gemini-…)").
+      this.askingAuto = true;
+      void catalog
+        .resolve(AUTO_MODEL, settings)
+        .then(() => this.scheduleState(), (error: unknown) => this.deps.log.warn(`Could not ask for the model list: ${String(error)}`))
+        .finally(() => (this.askingAuto = false));
+    }
+    return modelChoices(settings.model, pick);
   }
 
   private recentPrompts(): string[] {
@@ -338,7 +361,8 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
         bytes: reference.bytes,
       })),
       jobs: this.jobs.views,
-      maxRequestBytes: MAX_REQUEST_BYTES,
+      maxRequestBytes: settings.maxRequestBytes,
+      ...(acceptsOutputFormat(settings.baseUrl) ? {} : { outputFormatOff: "Google's API has no output format (only gateways take one): images come as the model makes them." }),
     };
   }
 

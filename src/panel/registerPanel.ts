@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
 import type { ImageGenerator } from '../generation';
 import type { Log } from '../log';
+import type { ModelCatalog } from '../modelCatalog';
 import type { TokenStore } from '../tokenStore';
 import { PANEL_VIEW_ID, PanelProvider } from './panelProvider';
 
@@ -10,6 +11,7 @@ export interface PanelServices {
   readonly tokens: TokenStore;
   readonly generator: ImageGenerator;
   readonly log: Log;
+  readonly catalog: ModelCatalog;
 }
 
 export function registerPanel(context: vscode.ExtensionContext, services: PanelServices): void {

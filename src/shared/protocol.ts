@@ -21,8 +21,14 @@ export interface ModelChoice {
   /** Size fixed by a gateway suffix (`-2k`): the picker shows it and sends auto. */
   readonly fixedSize?: string;
   readonly maxReferences: number;
+  /** Thinking levels the picker offers; empty when the model has no thinking control. */
+  readonly thinkingLevels: readonly string[];
+  /** Whether Google Search grounding can be turned on. */
+  readonly grounding: boolean;
   /** False for ids that are not in the built-in table (e.g. a gateway's own name from the settings). */
   readonly known: boolean;
+  /** What the picker shows, e.g. "auto (gemini-3.1-flash-image)"; the id when absent. */
+  readonly label?: string;
 }
 
 /** What the compose pickers show; remembered per workspace. */
@@ -33,7 +39,18 @@ export interface ComposeChoices {
   /** 'auto' or one of the model's sizes. */
   readonly imageSize: string;
   readonly outputFormat: OutputFormatChoice;
+  /** 'auto' (the model's default) or one of the model's thinking levels. */
+  readonly thinkingLevel: string;
+  /** Let the model search Google; its sources are shown on the job card. */
+  readonly grounding: boolean;
   readonly variants: number;
+}
+
+/** The Google Search sources of a grounded result (Google's terms require showing them with the images). */
+export interface GroundingView {
+  readonly queries: readonly string[];
+  /** http(s) links only. */
+  readonly sources: readonly { readonly title: string; readonly uri: string }[];
 }
 
 /** A reference image waiting to be sent. */
@@ -78,7 +95,7 @@ export interface HistoryItem {
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
 
 /** What the user can do about a failure, shown as buttons next to it. */
-export type NextStep = 'setToken' | 'retry' | 'showLog' | 'openSettings';
+export type NextStep = 'setToken' | 'retry' | 'showLog' | 'openSettings' | 'chooseModel';
 
 export interface JobFailure {
   /** ImageError kind (noToken, blocked, imageRefused, quota…) or 'error'. */
@@ -113,6 +130,9 @@ export interface JobView {
   /** What was skipped in answers that brought images (images over the per-answer cap, unreadable parts). */
   readonly notes?: readonly string[];
   readonly failure?: JobFailure;
+  readonly grounding?: GroundingView;
+  /** "≈ $0.067 (estimate, Google's list prices) · session ≈ $0.20". */
+  readonly cost?: string;
 }
 
 export interface PanelState {
@@ -128,6 +148,8 @@ export interface PanelState {
   /** Newest first. */
   readonly jobs: readonly JobView[];
   readonly maxRequestBytes: number;
+  /** Set when the output format cannot be chosen (Google's API has none), saying why. */
+  readonly outputFormatOff?: string;
 }
 
 /** Commands the webview may ask the host to run (an enumerated list, never a free command id). */

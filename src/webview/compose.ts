@@ -25,6 +25,8 @@ export class Compose {
   private readonly aspectRatio = byId<HTMLSelectElement>('aspect-ratio');
   private readonly imageSize = byId<HTMLSelectElement>('image-size');
   private readonly outputFormat = byId<HTMLSelectElement>('output-format');
+  private readonly thinkingLevel = byId<HTMLSelectElement>('thinking-level');
+  private readonly grounding = byId<HTMLSelectElement>('grounding');
   private readonly variants = byId<HTMLSelectElement>('variants');
   private readonly generateButton = byId<HTMLButtonElement>('generate');
   private readonly generateLabel = byId<HTMLSpanElement>('generate-label');
@@ -59,6 +61,8 @@ export class Compose {
     this.aspectRatio.addEventListener('change', () => this.choose({ aspectRatio: this.aspectRatio.value }));
     this.imageSize.addEventListener('change', () => this.choose({ imageSize: this.imageSize.value }));
     this.outputFormat.addEventListener('change', () => this.choose({ outputFormat: this.outputFormat.value as ComposeChoices['outputFormat'] }));
+    this.thinkingLevel.addEventListener('change', () => this.choose({ thinkingLevel: this.thinkingLevel.value }));
+    this.grounding.addEventListener('change', () => this.choose({ grounding: this.grounding.value === 'on' }));
     this.variants.addEventListener('change', () => this.choose({ variants: Number(this.variants.value) }));
     this.generateButton.addEventListener('click', () => void this.generate());
   }
@@ -154,7 +158,7 @@ export class Compose {
     const model = modelFor(state, choices.model);
     fillSelect(
       this.model,
-      state.models.map((candidate) => ({ value: candidate.id, label: candidate.known ? candidate.id : `${candidate.id} (from settings)` })),
+      state.models.map((candidate) => ({ value: candidate.id, label: candidate.label ?? (candidate.known ? candidate.id : `${candidate.id} (from settings)`) })),
       choices.model,
     );
     fillSelect(this.aspectRatio, [{ value: AUTO, label: 'Auto' }, ...model.aspectRatios.map((ratio) => ({ value: ratio, label: ratio }))], choices.aspectRatio);
@@ -169,8 +173,28 @@ export class Compose {
       : model.imageSizes.length === 0
         ? `${model.id} has no size choice`
         : '';
-    fillSelect(this.outputFormat, ['auto', 'png', 'jpeg'].map((value) => ({ value, label: FORMAT_LABELS[value] })), choices.outputFormat);
-    this.outputFormat.title = 'Asks gateways for this format (Google’s own API ignores it: keep Auto there)';
+    if (state.outputFormatOff) {
+      fillSelect(this.outputFormat, [{ value: choices.outputFormat, label: 'Off for Google' }], choices.outputFormat);
+      this.outputFormat.disabled = true;
+      this.outputFormat.title = state.outputFormatOff;
+    } else {
+      fillSelect(this.outputFormat, ['auto', 'png', 'jpeg'].map((value) => ({ value, label: FORMAT_LABELS[value] })), choices.outputFormat);
+      this.outputFormat.disabled = false;
+      this.outputFormat.title = 'Asks the gateway for this format';
+    }
+    this.outputFormat.setAttribute('aria-description', this.outputFormat.title);
+    fillSelect(
+      this.thinkingLevel,
+      [{ value: AUTO, label: 'Auto' }, ...model.thinkingLevels.map((level) => ({ value: level, label: level[0].toUpperCase() + level.slice(1) }))],
+      choices.thinkingLevel,
+    );
+    this.thinkingLevel.disabled = model.thinkingLevels.length === 0;
+    this.thinkingLevel.title = model.thinkingLevels.length === 0 ? `${model.id} has no thinking level to choose` : 'How much the model plans before it draws (High: slower, better layouts)';
+    fillSelect(this.grounding, [{ value: 'off', label: 'Off' }, ...(model.grounding ? [{ value: 'on', label: 'On' }] : [])], choices.grounding ? 'on' : 'off');
+    this.grounding.disabled = !model.grounding;
+    this.grounding.title = model.grounding
+      ? 'Let the model search Google for facts (weather, events, products); its sources are shown with the result'
+      : `${model.id} cannot search Google`;
     fillSelect(
       this.variants,
       Array.from({ length: 8 }, (_, index) => ({ value: String(index + 1), label: String(index + 1) })),
@@ -293,6 +317,8 @@ export function fit(choices: ComposeChoices, model: ModelChoice): ComposeChoices
     aspectRatio: model.aspectRatios.includes(choices.aspectRatio) ? choices.aspectRatio : AUTO,
     imageSize: sizes.includes(choices.imageSize) ? choices.imageSize : AUTO,
     outputFormat: choices.outputFormat,
+    thinkingLevel: model.thinkingLevels.includes(choices.thinkingLevel) ? choices.thinkingLevel : AUTO,
+    grounding: choices.grounding === true && model.grounding,
     variants: Math.min(8, Math.max(1, Math.round(choices.variants) || 1)),
   };
 }

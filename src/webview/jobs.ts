@@ -1,5 +1,5 @@
 // Job cards: per-image progress while a generation runs, then its results, the model's words, or what went wrong.
-import type { HistoryItem, JobView, NextStep } from '../shared/protocol';
+import type { GroundingView, HistoryItem, JobView, NextStep } from '../shared/protocol';
 import { byId, el, icon, iconButton, textButton } from './dom';
 import { baseName, formatDuration, truncate } from './format';
 import type { HostChannel } from './host';
@@ -9,6 +9,7 @@ const STEP_BUTTONS: Record<NextStep, { icon: string; label: string }> = {
   retry: { icon: 'refresh', label: 'Retry' },
   showLog: { icon: 'output', label: 'Show Log' },
   openSettings: { icon: 'settings-gear', label: 'Open Settings' },
+  chooseModel: { icon: 'list-selection', label: 'Choose a Model…' },
 };
 
 const STATUS_ICONS: Record<JobView['status'], string> = {
@@ -126,6 +127,8 @@ export class Jobs {
         ? el('p', { className: 'warning', text: `${job.failures.length} of ${job.failures.length + job.saved.length} requests failed: ${job.failures[0]}` })
         : null,
       job.notes?.length ? el('p', { className: 'warning', text: [...new Set(job.notes)].join(' ') }) : null,
+      job.grounding ? groundingBlock(job.grounding) : null,
+      job.cost ? el('p', { className: 'hint job-cost', text: `Estimated cost: ${job.cost}`, title: 'An estimate from the token counts and geminiImage.prices, not a bill' }) : null,
       job.failure ? this.failure(job) : null,
     );
   }
@@ -179,4 +182,29 @@ function progressBar(fraction: number, running: boolean): HTMLElement {
   // CSSOM, not a style attribute: the CSP allows no inline styles.
   bar.style.width = `${Math.round(Math.max(0, Math.min(1, fraction)) * 100)}%`;
   return bar;
+}
+
+/** The Google Search sources of a grounded result, as Google's terms require: links open in the browser. */
+function groundingBlock(grounding: GroundingView): HTMLElement {
+  const links = grounding.sources
+    .filter((source) => /^https?:\/\//i.test(source.uri))
+    .map((source) => el('li', {}, el('a', { text: source.title, title: source.uri, attrs: { href: source.uri } })));
+  return el(
+    'div',
+    { className: 'grounding', attrs: { role: 'group', 'aria-label': 'Google Search sources' } },
+    el('span', { className: 'section-title', text: 'Sources (Google Search)' }),
+    links.length > 0 ? el('ul', {}, ...links) : null,
+    // Google's Search Suggestions: each query the model searched for, as a link to that search.
+    grounding.queries.length > 0
+      ? el(
+          'p',
+          { className: 'hint search-suggestions' },
+          'Searched Google for: ',
+          ...grounding.queries.flatMap((query, index) => [
+            index > 0 ? ', ' : '',
+            el('a', { text: query, attrs: { href: `https://www.google.com/search?q=${encodeURIComponent(query)}` } }),
+          ]),
+        )
+      : null,
+  );
 }

@@ -98,7 +98,15 @@ async function generateAgain(item: HistoryItem): Promise<void> {
     return;
   }
   const choices = fit(
-    { model: model.id, aspectRatio: item.aspectRatio ?? AUTO, imageSize: item.imageSize ?? AUTO, outputFormat: outputFormatOf(item.outputFormat), variants: 1 },
+    {
+      model: model.id,
+      aspectRatio: item.aspectRatio ?? AUTO,
+      imageSize: item.imageSize ?? AUTO,
+      outputFormat: outputFormatOf(item.outputFormat),
+      thinkingLevel: AUTO,
+      grounding: false,
+      variants: 1,
+    },
     model,
   );
   if (item.references.length > 0 && !item.referencesArePaths) {

@@ -13,7 +13,10 @@ interface GenerateResult {
   files: string[];
   texts: string[];
   finishReasons: string[];
-  usage?: { totalTokenCount?: number };
+  usage?: { totalTokenCount?: number; candidatesTokensDetails?: { modality: string; tokenCount: number }[] };
+  model?: string;
+  grounding?: { queries: string[]; sources: { title: string; uri: string }[] };
+  estimatedCostUsd?: number;
 }
 
 interface GeminiImageApi {
@@ -29,7 +32,8 @@ interface InlinePart {
 
 interface RecordedBody {
   contents: { role?: string; parts: InlinePart[] }[];
-  generationConfig?: { responseModalities?: string[]; imageConfig?: Record<string, string> };
+  generationConfig?: { responseModalities?: string[]; imageConfig?: Record<string, string>; thinkingConfig?: Record<string, string> };
+  tools?: Record<string, unknown>[];
 }
 
 const workspaceRoot = (): string => {
@@ -97,13 +101,15 @@ suite('Generate, edit and refine', () => {
     const file = result.files[0];
     assert.equal(file, path.join(outputDir(), 'a-cyberpunk-fox-in-the-forest.png'));
     const saved = fs.readFileSync(file);
-    const [request] = await recordedRequests();
+    // The default model is auto: the model list may be asked first; the image request is the generateContent one.
+    const [request] = (await recordedRequests()).filter((entry) => entry.model !== undefined);
     assert.equal(request.images.length, 1);
     assert.equal(sha256(removeRecipe(saved)), request.images[0].sha256, 'the saved pixels are not the server\'s bytes');
     const recipe = readRecipe(saved);
     assert.ok(recipe, 'no recipe embedded');
     assert.equal(recipe.prompt, 'A cyberpunk fox in the forest');
-    assert.equal(recipe.model, 'gemini-2.5-flash-image');
+    assert.equal(recipe.model, 'gemini-3.1-flash-image', 'the recipe names the model auto picked');
+    assert.equal(request.model, 'gemini-3.1-flash-image');
     assert.equal(recipe.aspectRatio, '16:9');
     assert.deepEqual(result.finishReasons, ['STOP']);
     assert.ok((result.usage?.totalTokenCount ?? 0) > 0, 'usage is missing');
@@ -237,7 +243,7 @@ suite('Generate, edit and refine', () => {
     const result = await generate({ prompt: 'A patient fox' });
     assert.equal(result.files.length, 1);
     assert.ok(Date.now() - started >= 900, 'the Retry-After wait was not honoured');
-    const statuses = (await recordedRequests()).map((request) => request.status);
+    const statuses = (await recordedRequests()).filter((request) => request.model !== undefined).map((request) => request.status);
     assert.deepEqual(statuses, [429, 200]);
   });
 
@@ -270,5 +276,48 @@ suite('Generate, edit and refine', () => {
       await config.update('baseUrl', geminiServerUrl(), vscode.ConfigurationTarget.Workspace);
       await other.close();
     }
+  });
+
+  test('auto sends the best image model the provider lists; an explicit id is sent exactly as typed', async () => {
+    const auto = await generate({ prompt: 'A lighthouse at dawn' });
+    assert.equal(auto.model, 'gemini-3.1-flash-image');
+    await resetServer();
+    const typed = await generate({ prompt: 'A lighthouse at dusk', model: 'gemini-3-pro-image-preview-2k' });
+    assert.equal(typed.model, 'gemini-3-pro-image-preview-2k');
+    const [request] = (await recordedRequests()).filter((entry) => entry.model !== undefined);
+    assert.equal(request.model, 'gemini-3-pro-image-preview-2k');
+    assert.equal(readRecipe(fs.readFileSync(typed.files[0]))?.model, 'gemini-3-pro-image-preview-2k');
+  });
+
+  test('a model that is not found drops the kept model list: the next auto run asks the provider again', async () => {
+    const error = await rejection(() => generate({ prompt: 'A fox', model: 'gemini-9-image' }));
+    assert.match(error.message, /gemini-9-image/);
+    await resetServer();
+    await generate({ prompt: 'A fox after the 404' });
+    const asked = (await recordedRequests()).filter((request) => request.method === 'GET' && request.path === '/v1beta/models');
+    assert.ok(asked.length > 0, 'the model list was not asked again after the 404');
+  });
+
+  test('thinkingLevel and grounding arguments reach the wire; sources, token details and the cost come back', async () => {
+    const result = await generate({ prompt: 'Today in Paris as a poster', model: 'gemini-3.1-flash-image', thinkingLevel: 'high', grounding: true, outputFormat: 'jpeg' });
+    const [body] = await generatedBodies();
+    assert.deepEqual(body.generationConfig?.thinkingConfig, { thinkingLevel: 'high' });
+    assert.deepEqual(body.tools, [{ googleSearch: {} }]);
+    // 127.0.0.1 is a gateway, not Google's API: the output format is sent.
+    assert.deepEqual(body.generationConfig?.imageConfig, { outputFormat: 'jpeg' });
+    assert.deepEqual(result.grounding?.sources.map((source) => source.uri), ['https://example.org/weather/today', 'https://news.example.com/story']);
+    assert.ok(result.usage?.candidatesTokensDetails?.some((entry) => entry.modality === 'IMAGE' && entry.tokenCount > 0), 'image-token details are missing');
+    assert.ok((result.estimatedCostUsd ?? 0) > 0, 'no cost estimate');
+    const recipe = readRecipe(fs.readFileSync(result.files[0]));
+    assert.equal(recipe?.thinkingLevel, 'high');
+    assert.equal(recipe?.grounding, true);
+  });
+
+  test('a thinking level or grounding the model cannot take is refused before anything is sent', async () => {
+    const level = await rejection(() => generate({ prompt: 'A fox', model: 'gemini-3.1-flash-image', thinkingLevel: 'extreme' }));
+    assert.match(level.message, /"thinkingLevel" argument must be "minimal" or "high"/);
+    const grounding = await rejection(() => generate({ prompt: 'A fox', model: 'gemini-2.5-flash-image', grounding: true }));
+    assert.match(grounding.message, /cannot search Google/);
+    assert.equal((await generatedBodies()).length, 0);
   });
 });

@@ -6,7 +6,10 @@
 //   2. auth (Authorization: Bearer T or x-goog-api-key: T; missing or wrong -> 401), so a 401 beats any fault;
 //   3. the next queued fault, if any, takes effect whatever the body says (simpler for tests);
 //      `delay` only waits, then the request carries on normally;
-//   4. body size (over 20 MB -> 400), JSON, unknown model (404), schema and model rules (400);
+//   4. body size (over 20 MB, or 100 MB as Google -> 400), JSON, unknown model (404), schema and model rules (400);
+// Two personalities (option `provider`): 'gateway' (default) takes the gateway field imageConfig.outputFormat and
+// serves every model in its table; 'google' answers like Google's own API today: outputFormat is an unknown name
+// (400), the limit is 100 MB, and the ids shut down on Google (previews, 2.5 Flash Image, size suffixes) are 404.
 //   5. the success answer.
 // Images: the prompt text and the references pick the picture; a request counter (mod 8) makes variants of the
 // same prompt differ while letting the image cache serve repeated large requests. Recorded `images` are what was
@@ -25,7 +28,7 @@ import { SENTINEL_TOKEN } from '../sentinel';
 import type { Fault } from './faults';
 import { base64Of, makeImage, MadeImage } from './imageFactory';
 import { findModel, imageTokens, modelResource, pixelSize, SERVER_MODELS, ServerModel } from './models';
-import { checkRequest, decodeBase64, ImageRequest, MAX_REQUEST_BYTES, RequestProblem } from './requestCheck';
+import { checkRequest, decodeBase64, GOOGLE_MAX_REQUEST_BYTES, ImageRequest, MAX_REQUEST_BYTES, RequestProblem } from './requestCheck';
 
 export interface GeminiServerOptions {
   host?: string; // default '127.0.0.1' (only loopback allowed)
@@ -33,6 +36,7 @@ export interface GeminiServerOptions {
   tokens?: string[]; // accepted tokens; default [SENTINEL_TOKEN]
   smallImages?: boolean; // true: images scaled down 1/16 in each dimension (fast unit tests); default false
   latencyMs?: number; // added before every generateContent answer; default 0
+  provider?: 'gateway' | 'google'; // whose rules to follow (see the top of this file); default 'gateway'
 }
 
 export interface RecordedImage {
@@ -165,6 +169,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     tokens: options.tokens ?? [SENTINEL_TOKEN],
     smallImages: options.smallImages ?? false,
     latencyMs: options.latencyMs ?? 0,
+    provider: options.provider ?? 'gateway',
   };
   let current = { ...initial };
   const requests: RecordedRequest[] = [];
@@ -190,16 +195,27 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     });
   }
 
+  function requestLimit(): number {
+    return current.provider === 'google' ? GOOGLE_MAX_REQUEST_BYTES : MAX_REQUEST_BYTES;
+  }
+
+  /** The model as this personality serves it: Google no longer answers the ids it shut down. */
+  function servedModel(id: string): ServerModel | undefined {
+    const model = findModel(id);
+    return model && (current.provider !== 'google' || model.onGoogle) ? model : undefined;
+  }
+
   function readBody(req: http.IncomingMessage): Promise<{ body: Buffer; bytes: number; tooBig: boolean }> {
+    const limit = requestLimit();
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let bytes = 0;
       req.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         // Over the limit: keep reading (so the client sees our answer, not a reset) but stop keeping it.
-        if (bytes <= MAX_REQUEST_BYTES) chunks.push(chunk);
+        if (bytes <= limit) chunks.push(chunk);
       });
-      req.on('end', () => resolve({ body: Buffer.concat(chunks), bytes, tooBig: bytes > MAX_REQUEST_BYTES }));
+      req.on('end', () => resolve({ body: Buffer.concat(chunks), bytes, tooBig: bytes > limit }));
       req.on('error', reject);
     });
   }
@@ -234,7 +250,8 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     made: MadeImage[];
     /** The images whose base64 the marker `${dataMarker}${index}"` in `parts` stands for. */
     inline: MadeImage[];
-    usage: Record<string, number>;
+    usage: Record<string, unknown>;
+    grounding?: Record<string, unknown>;
   }
 
   /** Cannot occur in text we serialize (random per server), and JSON.stringify leaves it as it is. */
@@ -270,13 +287,20 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     return recorded;
   }
 
-  function usage(model: ServerModel, request: ImageRequest, imagesOut: number, textOut: number): Record<string, number> {
+  function usage(model: ServerModel, request: ImageRequest, imagesOut: number, textOut: number): Record<string, unknown> {
     const promptTokenCount = request.words + 258 * request.images.length + 4;
-    const candidatesTokenCount = imagesOut * imageTokens(request.imageSize) + textOut;
-    const result: Record<string, number> = { promptTokenCount, candidatesTokenCount, totalTokenCount: promptTokenCount + candidatesTokenCount };
+    const imageTokenCount = imagesOut * imageTokens(request.imageSize, model);
+    const candidatesTokenCount = imageTokenCount + textOut;
+    const result: Record<string, unknown> = { promptTokenCount, candidatesTokenCount, totalTokenCount: promptTokenCount + candidatesTokenCount };
+    // Google's per-modality split of the output (what the image tokens cost apart from the text).
+    result.candidatesTokensDetails = [
+      ...(textOut > 0 ? [{ modality: 'TEXT', tokenCount: textOut }] : []),
+      ...(imageTokenCount > 0 ? [{ modality: 'IMAGE', tokenCount: imageTokenCount }] : []),
+    ];
     if (model.thinks) {
-      result.thoughtsTokenCount = 180 + (request.words % 50);
-      result.totalTokenCount += result.thoughtsTokenCount;
+      const thoughts = (request.thinkingLevel === 'high' ? 900 : 180) + (request.words % 50);
+      result.thoughtsTokenCount = thoughts;
+      result.totalTokenCount = promptTokenCount + candidatesTokenCount + thoughts;
     }
     return result;
   }
@@ -349,12 +373,33 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       }
     }
     const imagesOut = images.filter((image) => !image.thought).length;
-    return { parts, images, made, inline, usage: usage(model, request, imagesOut, textTokens) };
+    return { parts, images, made, inline, usage: usage(model, request, imagesOut, textTokens), grounding: request.grounding ? groundingFor(request) : undefined };
+  }
+
+  /** What Google sends for a Search-grounded answer: the queries, the web sources and its search chip. */
+  function groundingFor(request: ImageRequest): Record<string, unknown> {
+    const query = request.prompt.trim().slice(0, 60) || 'image';
+    return {
+      webSearchQueries: [query],
+      groundingChunks: [
+        { web: { uri: 'https://example.org/weather/today', title: 'Weather today - Example Org' } },
+        { web: { uri: 'https://news.example.com/story', title: 'A news story [with brackets](command:evil)' } },
+        { web: { uri: 'javascript:alert(1)', title: 'Not a link' } },
+      ],
+      searchEntryPoint: { renderedContent: `<div class="container"><a class="chip" href="https://www.google.com/search?q=${encodeURIComponent(query)}">${query.replace(/[<>&]/g, '')}</a></div>` },
+    };
   }
 
   function answerBody(model: ServerModel, answer: Answer, extraParts: Record<string, unknown>[] = []): Record<string, unknown> {
     return {
-      candidates: [{ content: { role: 'model', parts: [...answer.parts, ...extraParts] }, finishReason: 'STOP', index: 0 }],
+      candidates: [
+        {
+          content: { role: 'model', parts: [...answer.parts, ...extraParts] },
+          finishReason: 'STOP',
+          index: 0,
+          ...(answer.grounding ? { groundingMetadata: answer.grounding } : {}),
+        },
+      ],
       usageMetadata: answer.usage,
       modelVersion: model.id,
       responseId: createHash('sha256').update(`response:${counter}`).digest('base64url').slice(0, 22),
@@ -542,21 +587,21 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     if (closing) return;
 
     if (tooBig) {
-      sendError(res, record, 400, `Request payload size exceeds the limit: ${MAX_REQUEST_BYTES} bytes.`);
+      sendError(res, record, 400, `Request payload size exceeds the limit: ${requestLimit()} bytes.`);
       return;
     }
     if (parseError !== undefined) {
       sendError(res, record, 400, `Invalid JSON payload received. ${parseError}`);
       return;
     }
-    const model = findModel(modelId);
+    const model = servedModel(modelId);
     if (!model || !model.methods.includes('generateContent')) {
       sendError(res, record, 404, `models/${modelId} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`);
       return;
     }
     let request: ImageRequest;
     try {
-      request = checkRequest(parsed, model);
+      request = checkRequest(parsed, model, current.provider);
     } catch (error) {
       if (error instanceof RequestProblem) {
         sendError(res, record, error.status, error.message);
@@ -607,7 +652,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     }
     const single = MODEL_PATH.exec(url.pathname);
     if (single) {
-      const model = findModel(decodeURIComponent(single[1]));
+      const model = servedModel(decodeURIComponent(single[1]));
       if (model) sendJson(res, record, 200, modelResource(model));
       else sendError(res, record, 404, `models/${single[1]} is not found for API version v1beta.`);
       return;
@@ -623,9 +668,10 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       }
       start = Number(decoded[1]);
     }
-    const page = SERVER_MODELS.slice(start, start + pageSize);
+    const served = SERVER_MODELS.filter((model) => servedModel(model.id) !== undefined);
+    const page = served.slice(start, start + pageSize);
     const body: Record<string, unknown> = { models: page.map(modelResource) };
-    if (start + pageSize < SERVER_MODELS.length) body.nextPageToken = Buffer.from(`offset:${start + pageSize}`).toString('base64url');
+    if (start + pageSize < served.length) body.nextPageToken = Buffer.from(`offset:${start + pageSize}`).toString('base64url');
     sendJson(res, record, 200, body);
   }
 
@@ -758,6 +804,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       if (partial.tokens !== undefined) current.tokens = [...partial.tokens];
       if (partial.smallImages !== undefined) current.smallImages = partial.smallImages;
       if (partial.latencyMs !== undefined) current.latencyMs = partial.latencyMs;
+      if (partial.provider !== undefined) current.provider = partial.provider;
     },
     reset(): void {
       requests.length = 0;

@@ -17,6 +17,12 @@ export interface ServerModel {
   readonly maxReferences: number;
   /** Gemini 3 models think, so their usage carries thoughtsTokenCount. */
   readonly thinks: boolean;
+  /** thinkingConfig.thinkingLevel values the model takes; empty = the field is refused. */
+  readonly thinkingLevels: readonly string[];
+  /** Takes tools: [{googleSearch: {}}] and answers with groundingMetadata. */
+  readonly grounding: boolean;
+  /** Served by Google's own API today (false: shut down there, only gateways still answer it). */
+  readonly onGoogle: boolean;
 }
 
 const BASE_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'] as const;
@@ -33,14 +39,29 @@ function imageModel(id: string, displayName: string, extra: Partial<ServerModel>
     sizes: [],
     maxReferences: 3,
     thinks: false,
+    thinkingLevels: [],
+    grounding: false,
+    onGoogle: false,
     ...extra,
   };
 }
 
-const PRO = { aspectRatios: BASE_RATIOS, sizes: ['1K', '2K', '4K'] as ImageSize[], maxReferences: 14, thinks: true };
-const FLASH31 = { aspectRatios: WIDE_RATIOS, sizes: ['512', '1K', '2K', '4K'] as ImageSize[], maxReferences: 14, thinks: true };
+const PRO = { aspectRatios: BASE_RATIOS, sizes: ['1K', '2K', '4K'] as ImageSize[], maxReferences: 14, thinks: true, grounding: true };
+const FLASH31 = {
+  aspectRatios: WIDE_RATIOS,
+  sizes: ['512', '1K', '2K', '4K'] as ImageSize[],
+  maxReferences: 14,
+  thinks: true,
+  thinkingLevels: ['minimal', 'high'],
+  grounding: true,
+};
 
 export const SERVER_MODELS: readonly ServerModel[] = [
+  // Google's GA ids (2026-05-28 and 2026-06-30, the Gemini API changelog and deprecations page).
+  imageModel('gemini-3.1-flash-image', 'Nano Banana 2 (Gemini 3.1 Flash Image)', { ...FLASH31, onGoogle: true }),
+  imageModel('gemini-3-pro-image', 'Nano Banana Pro (Gemini 3 Pro Image)', { ...PRO, onGoogle: true }),
+  imageModel('gemini-3.1-flash-lite-image', 'Nano Banana 2 Lite (Gemini 3.1 Flash-Lite Image)', { sizes: ['1K'], maxReferences: 14, onGoogle: true }),
+  // Shut down on Google in 2026; gateways still serve them.
   imageModel('gemini-2.5-flash-image', 'Nano Banana (Gemini 2.5 Flash Image)', {}),
   imageModel('gemini-3-pro-image-preview', 'Nano Banana Pro (Gemini 3 Pro Image Preview)', PRO),
   imageModel('gemini-3.1-flash-image-preview', 'Nano Banana 2 (Gemini 3.1 Flash Image Preview)', FLASH31),
@@ -62,6 +83,9 @@ export const SERVER_MODELS: readonly ServerModel[] = [
     sizes: [],
     maxReferences: 3000,
     thinks: true,
+    thinkingLevels: [],
+    grounding: true,
+    onGoogle: true,
   },
   {
     id: 'text-embedding-004',
@@ -72,6 +96,9 @@ export const SERVER_MODELS: readonly ServerModel[] = [
     sizes: [],
     maxReferences: 0,
     thinks: false,
+    thinkingLevels: [],
+    grounding: false,
+    onGoogle: true,
   },
 ];
 
@@ -122,7 +149,8 @@ export function pixelSize(aspectRatio: string, size: ImageSize): { width: number
   return { width: Math.round(width * factor), height: Math.round(height * factor) };
 }
 
-/** Output tokens Google bills per image of this size. */
-export function imageTokens(size: ImageSize): number {
-  return { '512': 747, '1K': 1290, '2K': 1680, '4K': 2520 }[size];
+/** Output tokens Google bills per image: 1290 on the models without sizes, else by size (Gemini 3 image pricing). */
+export function imageTokens(size: ImageSize, model?: ServerModel): number {
+  if (model && model.sizes.length === 0) return 1290;
+  return { '512': 747, '1K': 1120, '2K': 1120, '4K': 2000 }[size];
 }

@@ -29,6 +29,9 @@ export interface ImageRequest {
   readonly imageSize: ImageSize;
   readonly outputFormat: 'png' | 'jpeg';
   readonly words: number;
+  readonly thinkingLevel?: string;
+  /** tools: [{googleSearch: {}}] was sent. */
+  readonly grounding: boolean;
 }
 
 type FieldType =
@@ -57,9 +60,12 @@ const CONTENT: Schema = { role: 'string', parts: { repeated: { message: PART } }
 const IMAGE_CONFIG: Schema = {
   aspect_ratio: 'string',
   image_size: 'string',
-  // A gateway field (the seed gateway documents it); Google itself would refuse it.
+  // A gateway field (the seed gateway documents it); Google itself refuses it (GOOGLE_IMAGE_CONFIG).
   output_format: 'string',
 };
+/** Google's own ImageConfig has no output format: `400 Unknown name "outputFormat"`. */
+const GOOGLE_IMAGE_CONFIG: Schema = { aspect_ratio: 'string', image_size: 'string' };
+const TOOL: Schema = { google_search: { message: {} }, google_search_retrieval: { message: {} }, code_execution: { message: {} } };
 const THINKING_CONFIG: Schema = { include_thoughts: 'bool', thinking_budget: 'int32', thinking_level: 'string' };
 const GENERATION_CONFIG: Schema = {
   response_modalities: { repeated: 'modality' },
@@ -80,6 +86,11 @@ const REQUEST: Schema = {
   generation_config: { message: GENERATION_CONFIG },
   safety_settings: { repeated: { message: SAFETY_SETTING } },
   system_instruction: { message: CONTENT },
+  tools: { repeated: { message: TOOL } },
+};
+const GOOGLE_REQUEST: Schema = {
+  ...REQUEST,
+  generation_config: { message: { ...GENERATION_CONFIG, image_config: { message: GOOGLE_IMAGE_CONFIG } } },
 };
 
 function camel(snake: string): string {
@@ -182,10 +193,12 @@ function field(object: unknown, protoName: string): unknown {
 
 export const SUPPORTED_INPUT_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif'];
 export const MAX_REQUEST_BYTES = 20 * 1024 * 1024;
+/** Google's inline request limit since 2026-01-08. */
+export const GOOGLE_MAX_REQUEST_BYTES = 100 * 1024 * 1024;
 
-/** Checks the parsed body against the schema and the model's abilities. */
-export function checkRequest(body: unknown, model: ServerModel): ImageRequest {
-  checkMessage(body, REQUEST, '');
+/** Checks the parsed body against the schema (Google's own, or a gateway's with outputFormat) and the model's abilities. */
+export function checkRequest(body: unknown, model: ServerModel, provider: 'gateway' | 'google' = 'gateway'): ImageRequest {
+  checkMessage(body, provider === 'google' ? GOOGLE_REQUEST : REQUEST, '');
   const contents = (field(body, 'contents') as unknown[] | undefined) ?? [];
   if (contents.length === 0) {
     throw new RequestProblem(400, '* GenerateContentRequest.contents: contents is not specified\n');
@@ -264,6 +277,20 @@ export function checkRequest(body: unknown, model: ServerModel): ImageRequest {
   if (outputFormat !== undefined && outputFormat !== 'png' && outputFormat !== 'jpeg') {
     throw new RequestProblem(400, `Unsupported output format "${outputFormat}". Supported: png, jpeg.`);
   }
+  const thinkingLevel = field(field(config, 'thinking_config'), 'thinking_level') as string | undefined;
+  if (thinkingLevel !== undefined && !model.thinkingLevels.includes(thinkingLevel)) {
+    throw new RequestProblem(
+      400,
+      model.thinkingLevels.length === 0
+        ? `Thinking level is not supported for this model.`
+        : `Unsupported thinking level "${thinkingLevel}" for model ${model.id}. Supported: ${model.thinkingLevels.join(', ')}.`,
+    );
+  }
+  const tools = (field(body, 'tools') as unknown[] | undefined) ?? [];
+  const grounding = tools.some((tool) => field(tool, 'google_search') !== undefined);
+  if (grounding && !model.grounding) {
+    throw new RequestProblem(400, `Search as tool is not enabled for models/${model.id}`);
+  }
   const references = images.filter((image) => image.role === 'user').length;
   if (references > model.maxReferences) {
     throw new RequestProblem(400, `Too many input images: ${references}. Model ${model.id} accepts at most ${model.maxReferences}.`);
@@ -278,5 +305,7 @@ export function checkRequest(body: unknown, model: ServerModel): ImageRequest {
     imageSize: (imageSize as ImageSize | undefined) ?? model.fixedSize ?? '1K',
     outputFormat: outputFormat === 'jpeg' ? 'jpeg' : 'png',
     words: prompt.split(/\s+/).filter(Boolean).length,
+    thinkingLevel,
+    grounding,
   };
 }

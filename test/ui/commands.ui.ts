@@ -71,7 +71,10 @@ export default uiSuite('Palette and Explorer', [
     };
     await choose('Options for this run', 'Model');
     await box.widget.locator('.quick-input-title', { hasText: 'Model for this run' }).waitFor({ state: 'visible', timeout: 10_000 });
-    // The provider's own list: the local server offers image models and a text-embedding model that must be left out.
+    // auto comes first and says what it stands for at this provider.
+    await row('auto (gemini-3.1-flash-image)').waitFor({ state: 'visible', timeout: 10_000 });
+    // The provider's own list (filtered: the list is longer than the widget): image models, not the text-embedding one.
+    await box.input.fill('gemini-3-pro-image-preview-4k');
     await row('gemini-3-pro-image-preview-4k').waitFor({ state: 'visible', timeout: 10_000 });
     assert.equal(await row('text-embedding-004').count(), 0, 'a model that cannot make images is offered');
     await screenshot('model-picker');

@@ -60,7 +60,7 @@ export default uiSuite('Image Studio panel', [
       (window as unknown as { seenMessages: string[] }).seenMessages = seen;
       window.addEventListener('message', (event) => seen.push(JSON.stringify(event.data)));
     });
-    for (const label of ['Prompt', 'Model', 'Aspect ratio', 'Size', 'Format', 'Images']) {
+    for (const label of ['Prompt', 'Model', 'Aspect ratio', 'Size', 'Format', 'Thinking', 'Google Search', 'Images']) {
       assert.equal(await frame.getByLabel(label, { exact: true }).count(), 1, `no control is labelled "${label}"`);
     }
     await screenshot('panel-empty');
@@ -68,8 +68,13 @@ export default uiSuite('Image Studio panel', [
 
   step('16:9 and 2K on gemini-3-pro-image-preview: Generate saves the server’s image and shows its thumbnail', async ({ gemini, workspace, screenshot }) => {
     const before = generateRequests(gemini.requests).length;
-    // gemini-2.5-flash-image has no size choice: the size picker offers nothing until the model takes sizes.
+    // The default model is auto: the picker says what it stands for at this provider once the model list came.
+    await frame.locator('#model option:checked', { hasText: 'auto (gemini-3.1-flash-image)' }).waitFor({ state: 'attached', timeout: 20_000 });
+    // gemini-2.5-flash-image has no size choice, thinking level or Search: those pickers offer nothing for it.
+    await frame.locator('#model').selectOption('gemini-2.5-flash-image');
     assert.equal(await frame.locator('#image-size').isDisabled(), true, 'the size picker is enabled for a model without sizes');
+    assert.equal(await frame.locator('#thinking-level').isDisabled(), true, 'the thinking picker is enabled for a model without it');
+    assert.equal(await frame.locator('#grounding').isDisabled(), true, 'the Search picker is enabled for a model without it');
     await frame.locator('#model').selectOption('gemini-3-pro-image-preview');
     assert.deepEqual(await frame.locator('#image-size option').allTextContents(), ['Auto', '1K', '2K', '4K']);
     assert.ok(!(await frame.locator('#aspect-ratio option').allTextContents()).includes('8:1'), '3-pro is offered 8:1');
@@ -181,6 +186,34 @@ export default uiSuite('Image Studio panel', [
       await page.keyboard.press('Delete');
       await frame.locator(`.reference[data-path="images/${name}"]`).waitFor({ state: 'detached' });
     }
+  }),
+
+  step('Search grounding and thinking on 3.1 Flash: the card lists the sources as links and an estimated cost', async ({ gemini, screenshot }) => {
+    const before = generateRequests(gemini.requests).length;
+    await frame.locator('#model').selectOption('gemini-3.1-flash-image');
+    await frame.locator('#thinking-level').selectOption('high');
+    await frame.locator('#grounding').selectOption('on');
+    await typePrompt('The weather in Paris today as a poster');
+    await frame.locator('#generate').click();
+    const card = frame.locator('.job.job-done', { hasText: 'The weather in Paris today' }).first();
+    await card.waitFor({ timeout: 20_000 });
+    const [request] = generateRequests(gemini.requests).slice(before);
+    const body = request.body as { tools?: unknown; generationConfig?: { thinkingConfig?: unknown } };
+    assert.deepEqual(body.tools, [{ googleSearch: {} }]);
+    assert.deepEqual(body.generationConfig?.thinkingConfig, { thinkingLevel: 'high' });
+    const suggestion = card.locator('.search-suggestions a');
+    assert.equal(await suggestion.getAttribute('href'), 'https://www.google.com/search?q=The%20weather%20in%20Paris%20today%20as%20a%20poster');
+    const links = card.locator('.grounding li a');
+    assert.deepEqual(await links.allTextContents(), ['Weather today - Example Org', 'A news story [with brackets](command:evil)']);
+    assert.deepEqual(
+      await links.evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute('href'))),
+      ['https://example.org/weather/today', 'https://news.example.com/story'],
+      'a source that is not an http(s) link was offered',
+    );
+    assert.match(await card.locator('.job-cost').innerText(), /Estimated cost: ≈ \$0\.\d+ \(estimate/);
+    assert.match(await card.locator('.job-meta').innerText(), /gemini-3\.1-flash-image/);
+    await frame.locator('#grounding').selectOption('off');
+    await screenshot('panel-grounded');
   }),
 
   step('a refusal shows the model’s message and finishReason inline, with Retry', async ({ gemini }) => {

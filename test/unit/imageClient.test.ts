@@ -321,7 +321,8 @@ describe('model list', () => {
     const ids = list.models.map((model) => model.id);
     assert.ok(ids.includes('gemini-2.5-flash-image') && ids.includes('gemini-3.1-flash-image-preview-4k'), ids.join());
     assert.ok(!ids.includes('gemini-2.5-flash') && !ids.includes('text-embedding-004'));
-    assert.equal(ids.length, 11);
+    assert.equal(ids.length, 14);
+    assert.ok(ids.includes('gemini-3.1-flash-image') && ids.includes('gemini-3.1-flash-lite-image'));
     assert.ok(server.requests.length > 1, 'several pages were asked for');
     assert.ok(server.requests.every((request) => !request.query.key && request.headers.authorization === `Bearer ${SENTINEL_TOKEN}`));
     assert.equal(list.models.find((model) => model.id === 'gemini-3-pro-image-preview')?.capabilities?.maxReferences, 14);

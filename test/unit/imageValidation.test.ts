@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ImageJob } from '../../src/core/imageJob';
-import { ASPECT_RATIOS, describeModel, IMAGE_SIZES, KNOWN_MODEL_IDS } from '../../src/core/models';
+import { ASPECT_RATIOS, describeModel, IMAGE_SIZES, KNOWN_MODEL_IDS, maxRequestBytesFor } from '../../src/core/models';
 import { mimeTypeOf, sniffImageType } from '../../src/core/sniff';
 import { findJobProblems, validateJob } from '../../src/core/validate';
 import { BMP_HEADER, ftyp, GIF_HEADER, reference, SVG_TEXT, TIFF_HEADER, TINY_PNG, tinyJpeg, WEBP_HEADER } from './fixtures/images';
@@ -82,13 +82,18 @@ describe('validation before sending', () => {
     const [problem] = findJobProblems(job({ aspectRatio: '1:4' }));
     assert.match(problem, /gemini-2\.5-flash-image does not take aspect ratio 1:4/);
     assert.match(problem, /or auto/);
-    assert.match(problem, /gemini-3\.1-flash-image-preview/);
+    // Hints name the models Google serves today, not the shut-down previews.
+    assert.match(problem, /or use gemini-3\.1-flash-image\.$/);
     assert.deepEqual(findJobProblems(job({ model: 'gemini-3.1-flash-image-preview', aspectRatio: '1:4' })), []);
+    assert.deepEqual(findJobProblems(job({ model: 'gemini-3.1-flash-image', aspectRatio: '8:1' })), []);
+    assert.match(findJobProblems(job({ model: 'gemini-3-pro-image', aspectRatio: '8:1' }))[0], /gemini-3-pro-image does not take aspect ratio 8:1/);
   });
 
   test('unsupported size, size on a model without sizes, and a size conflicting with a suffix', () => {
     assert.match(findJobProblems(job({ imageSize: '2K' }))[0], /gemini-2\.5-flash-image has no size choice: set the size to auto/);
-    assert.match(findJobProblems(job({ model: 'gemini-3-pro-image-preview', imageSize: '512' }))[0], /does not take size 512.*gemini-3\.1-flash-image-preview/);
+    assert.match(findJobProblems(job({ model: 'gemini-3-pro-image-preview', imageSize: '512' }))[0], /does not take size 512.*or use gemini-3\.1-flash-image\./);
+    assert.match(findJobProblems(job({ model: 'gemini-3.1-flash-lite-image', imageSize: '2K' }))[0], /does not take size 2K: choose one of 1K or auto, or use gemini-3\.1-flash-image or gemini-3-pro-image\./);
+    assert.deepEqual(findJobProblems(job({ model: 'gemini-3.1-flash-lite-image', imageSize: '1K' })), []);
     assert.match(findJobProblems(job({ model: 'gemini-3-pro-image-preview', imageSize: '2k' }))[0], /uppercase K: 2K/);
     const conflict = findJobProblems(job({ model: 'gemini-3-pro-image-preview-2k', imageSize: '4K' }))[0];
     assert.match(conflict, /always makes 2K images: set the size to auto or use gemini-3-pro-image-preview-4k/);
@@ -98,8 +103,9 @@ describe('validation before sending', () => {
   test('too many references says how many to remove', () => {
     const references = [1, 2, 3, 4, 5].map((n) => reference(`r${n}.jpg`, tinyJpeg(n * 10)));
     const [problem] = findJobProblems(job({ references }));
-    assert.match(problem, /takes at most 3 reference images and this job has 5: remove 2 or use gemini-3-pro-image-preview/);
+    assert.match(problem, /takes at most 3 reference images and this job has 5: remove 2 or use gemini-3\.1-flash-image or gemini-3-pro-image\.$/);
     assert.deepEqual(findJobProblems(job({ model: 'gemini-3-pro-image-preview', references })), []);
+    assert.deepEqual(findJobProblems(job({ model: 'gemini-3-pro-image', references })), []);
   });
 
   test('unknown model ids pass unvalidated', () => {
@@ -123,8 +129,31 @@ describe('validation before sending', () => {
     const big = (name: string, megabytes: number) => reference(name, Buffer.concat([tinyJpeg(), Buffer.alloc(megabytes * 1_000_000)]));
     const problems = findJobProblems(job({ model: 'gemini-3-pro-image-preview', references: [big('small.jpg', 1), big('huge.jpg', 9), big('large.jpg', 6)] }));
     assert.equal(problems.length, 1);
-    assert.match(problems[0], /The request would be 21\.\d MB, over the 20\.0 MB limit; the biggest images are huge\.jpg \(9\.0 MB\), large\.jpg \(6\.0 MB\), small\.jpg/);
+    assert.match(problems[0], /The request would be 21\.\d MB, over this provider's 20\.0 MB limit \(geminiImage\.maxRequestMB\); the biggest images are huge\.jpg \(9\.0 MB\), large\.jpg \(6\.0 MB\), small\.jpg/);
     assert.match(problems[0], /use fewer or smaller reference images/);
+  });
+
+  test("the size limit is the provider's: 100 MB on Google's API, 20 MB elsewhere, or the user's", () => {
+    const big = (name: string, megabytes: number) => reference(name, Buffer.concat([tinyJpeg(), Buffer.alloc(megabytes * 1_000_000)]));
+    const references = [big('a.jpg', 9), big('b.jpg', 9)]; // 24 MB once in base64
+    const pro = job({ model: 'gemini-3-pro-image', references });
+    assert.equal(maxRequestBytesFor('https://generativelanguage.googleapis.com'), 100_000_000);
+    assert.equal(maxRequestBytesFor('https://api.ezmodel.cloud'), 20_000_000);
+    assert.equal(maxRequestBytesFor('https://api.ezmodel.cloud', 50), 50_000_000);
+    assert.deepEqual(findJobProblems(pro, maxRequestBytesFor('https://generativelanguage.googleapis.com/v1beta')), []);
+    assert.match(findJobProblems(pro, maxRequestBytesFor('https://api.ezmodel.cloud'))[0], /over this provider's 20\.0 MB limit/);
+    assert.deepEqual(findJobProblems(pro, maxRequestBytesFor('https://api.ezmodel.cloud', 30)), []);
+    assert.match(findJobProblems(job({ model: 'gemini-3-pro-image', references: [...references, big('c.jpg', 60), big('d.jpg', 20)] }), 100_000_000)[0], /over this provider's 100\.0 MB limit/);
+  });
+
+  test('thinking level and grounding only where the model takes them', () => {
+    assert.deepEqual(findJobProblems(job({ model: 'gemini-3.1-flash-image', thinkingLevel: 'high', grounding: true })), []);
+    assert.deepEqual(findJobProblems(job({ model: 'gemini-3.1-flash-image-preview-2k', thinkingLevel: 'minimal' })), []);
+    assert.match(findJobProblems(job({ model: 'gemini-3.1-flash-image', thinkingLevel: 'medium' }))[0], /does not take thinking level medium: choose minimal or high/);
+    assert.match(findJobProblems(job({ model: 'gemini-3-pro-image', thinkingLevel: 'high' }))[0], /gemini-3-pro-image has no thinking level to choose/);
+    assert.deepEqual(findJobProblems(job({ model: 'gemini-3-pro-image', grounding: true })), []);
+    assert.match(findJobProblems(job({ model: 'gemini-2.5-flash-image', grounding: true }))[0], /cannot search Google/);
+    assert.deepEqual(findJobProblems(job({ model: 'vendor-image-xl', thinkingLevel: 'ultra', grounding: true })), []);
   });
 
   test('validateJob throws one invalidJob error with every problem', () => {

@@ -7,7 +7,15 @@ import type { ComposeChoices } from '../../src/shared/protocol';
 
 const context: ValidationContext = { models: modelChoices('my-gateway-model') };
 
-const proChoices: ComposeChoices = { model: 'gemini-3-pro-image-preview', aspectRatio: '16:9', imageSize: '2K', outputFormat: 'png', variants: 2 };
+const proChoices: ComposeChoices = {
+  model: 'gemini-3-pro-image-preview',
+  aspectRatio: '16:9',
+  imageSize: '2K',
+  outputFormat: 'png',
+  thinkingLevel: 'auto',
+  grounding: true,
+  variants: 2,
+};
 
 function generate(overrides: Record<string, unknown> = {}, choices: Record<string, unknown> = {}): Record<string, unknown> {
   return { type: 'generate', requestId: 'r1', prompt: 'a fox', choices: { ...proChoices, ...choices }, references: ['images/sunset.png'], ...overrides };
@@ -36,6 +44,15 @@ describe('messages the panel sends in normal use are accepted', () => {
     accepted(generate({}, { model: 'gemini-3-pro-image-preview-2k', imageSize: '2K' }));
     accepted(generate({}, { model: 'my-gateway-model', aspectRatio: '8:1', imageSize: '512' }));
     accepted(generate({}, { model: 'gemini-3.1-flash-image-preview', aspectRatio: '1:8', imageSize: '512' }));
+    accepted(generate({}, { model: 'gemini-3.1-flash-image', thinkingLevel: 'high', grounding: true }));
+    accepted(generate({}, { model: 'auto', aspectRatio: 'auto', imageSize: 'auto', thinkingLevel: 'auto', grounding: false }));
+  });
+
+  test('thinking level and grounding only where the model offers them', () => {
+    refused(generate({}, { model: 'gemini-3-pro-image', thinkingLevel: 'high' }), /thinkingLevel "high" is not offered for gemini-3-pro-image/);
+    refused(generate({}, { model: 'gemini-3.1-flash-image', thinkingLevel: '<img>' }), /thinkingLevel/);
+    refused(generate({}, { model: 'gemini-2.5-flash-image', imageSize: 'auto', grounding: true }), /grounding is not offered for gemini-2.5-flash-image/);
+    refused(generate({}, { grounding: 'yes' }), /grounding must be true or false/);
   });
 
   test('every other message type', () => {
@@ -133,7 +150,7 @@ describe('hostile or broken messages are refused', () => {
 
   test('more references than the model takes, duplicates, too many', () => {
     refused(
-      generate({ references: ['a.png', 'b.png', 'c.png', 'd.png'] }, { model: 'gemini-2.5-flash-image', imageSize: 'auto' }),
+      generate({ references: ['a.png', 'b.png', 'c.png', 'd.png'] }, { model: 'gemini-2.5-flash-image', imageSize: 'auto', grounding: false }),
       /gemini-2.5-flash-image takes at most 3 reference images, got 4/,
     );
     refused(generate({ references: Array.from({ length: 15 }, (_, index) => `img${index}.png`) }), /more than 14/);
