@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { isImageError } from '../core/errors';
+import { notificationText } from '../core/notificationText';
 import type { GenerationOutcome, GenerationRequest, ImageGenerator } from '../generation';
 import type { Log } from '../log';
 import type { ModelCatalog } from '../modelCatalog';
@@ -35,9 +36,10 @@ export async function runGeneration(
   }
   const variants = request.options.variants ?? settings.variants;
   const model = request.options.model ?? settings.model;
-  const title = `${request.refine ? 'Refining' : request.references.length > 0 ? 'Editing' : 'Generating'} ${
+  // The model id comes from settings or arguments: outside text, like everything else a notification shows.
+  const title = notificationText(`${request.refine ? 'Refining' : request.references.length > 0 ? 'Editing' : 'Generating'} ${
     variants > 1 ? `${variants} images` : 'image'
-  } with ${model}`;
+  } with ${model}`);
   try {
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title, cancellable: true },
@@ -45,7 +47,7 @@ export async function runGeneration(
         let saved = 0;
         return context.generator.run(settings, { ...request, fallbackFolder: request.fallbackFolder ?? fallbackFolder }, cancellation, (file) => {
           saved++;
-          progress.report({ message: `saved ${saved} of ${variants}: ${path.posix.basename(file.path)}` });
+          progress.report({ message: notificationText(`saved ${saved} of ${variants}: ${path.posix.basename(file.path)}`) });
           if (settings.openAfterSave) void openBeside(file);
         });
       },
@@ -53,8 +55,10 @@ export async function runGeneration(
     announce(outcome, context.log);
     return toResult(outcome);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    context.log.error(message);
+    const full = error instanceof Error ? error.message : String(error);
+    context.log.error(full);
+    // Rejected with the text the user sees, so a caller never gets a provider's link-shaped message either.
+    const message = notificationText(full);
     void showFailure(error, message, interactive ? () => runGeneration(context, request, interactive) : undefined);
     if (interactive) return undefined;
     throw new Error(message);
@@ -64,12 +68,11 @@ export async function runGeneration(
 function announce(outcome: GenerationOutcome, log: Log): void {
   const names = outcome.files.map((file) => path.posix.basename(file.path));
   const text = outcome.texts.join(' ').trim();
-  const summary =
-    `Saved ${names.join(', ')}.` + (text ? ` The model said: ${truncate(text, 200)}` : '');
+  const summary = notificationText(`Saved ${names.join(', ')}.` + (text ? ` The model said: ${truncate(text, 200)}` : ''));
   if (outcome.failures.length > 0) {
     log.warn(`${outcome.failures.length} of ${outcome.files.length + outcome.failures.length} requests failed`);
     void vscode.window.showWarningMessage(
-      `${summary} ${outcome.failures.length} more failed: ${truncate(outcome.failures[0], 200)}`,
+      notificationText(`${summary} ${outcome.failures.length} more failed: ${truncate(outcome.failures[0], 200)}`),
       'Show Log',
     ).then((choice) => {
       if (choice === 'Show Log') log.show();

@@ -12,6 +12,8 @@ export const OUTPUT_FORMATS: readonly string[] = ['png', 'jpeg'];
 export const REFERENCE_TYPES: readonly string[] = ['png', 'jpeg', 'webp', 'heic', 'heif'];
 /** Google's limit on a whole generateContent request with inline images. */
 export const MAX_REQUEST_BYTES = 20_000_000;
+/** Model ids go into the URL path: letters, digits, dot, dash, underscore only (the panel and settings alike). */
+export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface ModelCapabilities {
   readonly id: string;

@@ -12,6 +12,9 @@ import {
   type PanelCommand,
   type WebviewToHost,
 } from '../shared/protocol';
+import { MODEL_ID_PATTERN } from '../core/models';
+
+export { MODEL_ID_PATTERN };
 
 export type Validation = { readonly ok: true; readonly message: WebviewToHost } | { readonly ok: false; readonly reason: string };
 
@@ -25,8 +28,6 @@ const MAX_DROPPED_URIS = 64;
 const MAX_URI_LENGTH = 4096;
 const MAX_PATHS = 64;
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-/** Model ids go into the URL path: letters, digits, dot, dash, underscore only. */
-export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const OUTPUT_FORMATS: readonly string[] = ['auto', 'png', 'jpeg'];
 const NEXT_STEPS: readonly NextStep[] = ['setToken', 'retry', 'showLog', 'openSettings'];
 const IMAGE_ACTIONS: readonly ImageAction[] = ['open', 'reveal', 'copyPath'];

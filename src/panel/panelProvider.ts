@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
 import { MAX_REQUEST_BYTES } from '../core/models';
+import { notificationText } from '../core/notificationText';
 import { hostOf } from '../core/origin';
 import type { ImageGenerator } from '../generation';
 import type { Log } from '../log';
@@ -106,7 +107,7 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     await this.restored;
     const outcome = await this.references.add(uris);
     await this.reveal();
-    if (outcome.refused.length > 0) void vscode.window.showWarningMessage(outcome.refused.join(' '));
+    if (outcome.refused.length > 0) void vscode.window.showWarningMessage(notificationText(outcome.refused.join(' ')));
     return outcome;
   }
 

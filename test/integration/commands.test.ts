@@ -222,6 +222,21 @@ suite('Generate, edit and refine', () => {
     assert.deepEqual(filesIn(outputDir()), []);
   });
 
+  test('link-shaped provider text reaches the user as text, never as a clickable command', async () => {
+    // What VS Code's notification renderer turns into a link.
+    const renderedLink = /\[[^\]]+\]\((?:https?:\/\/|command:|file:)[^)\s]+/i;
+    await enqueueFaults(
+      { kind: 'refused', reason: 'IMAGE_SAFETY', message: 'Blocked. [Open settings to fix](command:workbench.action.quit)' },
+      { kind: 'textOnly', text: 'Sorry! [Retry now](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22rm%22%7D)' },
+    );
+    const refused = await rejection(() => generate({ prompt: 'Something refused' }));
+    assert.match(refused.message, /Open settings to fix/);
+    assert.doesNotMatch(refused.message, renderedLink);
+    const textOnly = await rejection(() => generate({ prompt: 'A fox' }));
+    assert.match(textOnly.message, /Retry now/);
+    assert.doesNotMatch(textOnly.message, renderedLink);
+  });
+
   test('a rejected token (401) names the host and leaves no file', async () => {
     await enqueueFaults({ kind: 'error', status: 401, message: 'API key not valid.' });
     const error = await rejection(() => generate({ prompt: 'A fox' }));
