@@ -129,10 +129,7 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     const result = validateWebviewMessage(raw, { models: this.models() });
     if (!result.ok) {
       this.deps.log.warn(`Panel message refused: ${result.reason}`);
-      const requestId = (raw as { requestId?: unknown } | null)?.requestId;
-      if (typeof requestId === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(requestId)) {
-        await this.reply(requestId, false, `The extension refused this request: ${result.reason}.`);
-      }
+      if (result.requestId !== undefined) await this.reply(result.requestId, false, `The extension refused this request: ${result.reason}.`);
       return;
     }
     try {
