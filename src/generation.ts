@@ -5,6 +5,7 @@ import { ImageError, isImageError } from './core/errors';
 import { slugFromPrompt } from './core/fileName';
 import type { ApiContent, ImageJob, ProviderSettings, ReferenceImage, Usage } from './core/imageJob';
 import { hostOf } from './core/origin';
+import { tokenScopeLabel } from './core/tokenScope';
 import { parseOutputFolder } from './core/outputFolder';
 import { removeRecipe, type Recipe } from './core/recipe';
 import { mimeTypeOf, sniffImageType } from './core/sniff';
@@ -93,7 +94,8 @@ export class ImageGenerator {
     const token = await this.tokens.get(settings.baseUrl);
     const host = hostOf(settings.baseUrl);
     if (!token) {
-      throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Token…" first.`, { host });
+      // Named with its path: a token stored for another path on this host (another tenant) is not used here.
+      throw new ImageError('noToken', `No API token is set for ${tokenScopeLabel(settings.baseUrl)}. Run "Gemini Image: Set API Token…" first.`, { host });
     }
     const earlier = request.refine ? this.conversations.get(request.refine.toString()) : undefined;
     const history = earlier ? await this.withImages(earlier) : undefined;
