@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
 import { MAX_REQUEST_BYTES } from '../core/models';
 import { notificationText } from '../core/notificationText';
-import { hostOf } from '../core/origin';
+import { tokenScopeLabel } from '../core/tokenScope';
 import type { ImageGenerator } from '../generation';
 import type { Log } from '../log';
 import { readSettings } from '../settings';
@@ -323,7 +323,8 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     const models = this.models();
     const webview = this.view?.webview;
     return {
-      host: hostOf(settings.baseUrl),
+      // The token is per base (host and path): the panel names the same place the token is stored for.
+      host: tokenScopeLabel(settings.baseUrl),
       hasToken: await this.deps.tokens.has(settings.baseUrl),
       hasWorkspace: (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
       models,
