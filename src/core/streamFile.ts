@@ -24,6 +24,8 @@ export class TempImageFile implements ImageSinkFile {
   private head: Uint8Array[] = [];
   private headBytes = 0;
   private headDone = false;
+  /** How many head bytes to hold before looking for the recipe's place again. */
+  private nextHeadCheck: number;
   /** Where the recipe slot was written, when it was. */
   private slotAt: number | undefined;
   private closed = false;
@@ -34,7 +36,9 @@ export class TempImageFile implements ImageSinkFile {
     readonly image: NewImage,
     private readonly handle: FileHandle,
     private readonly recipe: RecipePlace | undefined,
-  ) {}
+  ) {
+    this.nextHeadCheck = recipe?.offset ?? 0;
+  }
 
   /** Creates the file (never replacing one) with a name nobody else uses. */
   static async create(path: string, image: NewImage, recipe: RecipePlace | undefined): Promise<TempImageFile> {
@@ -49,6 +53,11 @@ export class TempImageFile implements ImageSinkFile {
       return;
     }
     this.headBytes += bytes.length;
+    if (this.headBytes < this.nextHeadCheck) {
+      // Kept past this call: a copy, as the caller may reuse the memory (releasesBytes).
+      this.head.push(Uint8Array.from(bytes));
+      return;
+    }
     const head = this.head.length === 0 ? bytes : Buffer.concat([...this.head, bytes]);
     // A JPEG's recipe follows its JFIF/EXIF segments: hold the head until they have arrived (or it is too long to wait).
     const place = this.recipe ? recipeOffset(this.image.format, head) : undefined;
@@ -56,8 +65,9 @@ export class TempImageFile implements ImageSinkFile {
       this.head = [head];
       await this.writeHead(place);
     } else {
-      // Kept past this call: a copy, as the caller may reuse the memory (releasesBytes).
       this.head = [head === bytes ? Uint8Array.from(bytes) : head];
+      // Looked at again once it has doubled, so a header arriving in tiny pieces is still joined in linear time.
+      this.nextHeadCheck = Math.min(MAX_HEAD_BYTES, this.headBytes * 2);
     }
   }
 
@@ -71,7 +81,9 @@ export class TempImageFile implements ImageSinkFile {
   }
 
   async end(): Promise<void> {
-    if (!this.headDone) await this.writeHead(undefined);
+    if (this.headDone) return;
+    this.head = [Buffer.concat(this.head)];
+    await this.writeHead(this.recipe ? recipeOffset(this.image.format, this.head[0]) : undefined);
   }
 
   /** The length the final recipe must have (that of the slot), or undefined when the file has no slot. */
