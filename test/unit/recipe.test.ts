@@ -120,6 +120,7 @@ test('a 70 KB model id and huge other fields are capped: the JPEG stays valid an
     aspectRatio: 'a'.repeat(70_000),
     references: Array.from({ length: 1000 }, (_, index) => `${index}-${'r'.repeat(5000)}.png`),
     refinedFrom: 'f'.repeat(70_000),
+    link: `https://cdn.example/${'l'.repeat(70_000)}.png`,
     createdAt: 'c'.repeat(70_000),
   };
   const encoded = jpeg.encode({ data: Buffer.alloc(8 * 8 * 4, 60), width: 8, height: 8 }, 80).data;
@@ -132,6 +133,7 @@ test('a 70 KB model id and huge other fields are capped: the JPEG stays valid an
   assert.equal(read.prompt, recipe.prompt);
   assert.ok(read.model.startsWith('mmm') && read.model.length <= 128);
   assert.ok(read.references.length <= 16 && read.references.every((name) => name.length <= 200));
+  assert.ok(read.link?.startsWith('https://cdn.example/') && read.link.length <= 300);
   const png = embedRecipe(testPng(2, 2), 'png', hostile);
   assert.ok(png.length < 60_000, `the PNG recipe is ${png.length} bytes`);
   assert.equal(readRecipe(png)?.model, read.model);
