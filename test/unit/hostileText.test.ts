@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { findDataUrls, MAX_ALT_TEXT } from '../../src/core/dataUrls';
 import { readErrorAnswer } from '../../src/core/errorAnswer';
+import { extractImageLinks } from '../../src/core/imageLinks';
 import { EXCERPT_SCAN_CHARS, excerpt, parseAnswer } from '../../src/core/response';
 import { TINY_PNG } from './fixtures/images';
 
@@ -70,5 +71,45 @@ describe('data URLs in hostile model text', () => {
     assert.equal(longAlt.slice(bare.start, bare.end), `data:image/png;base64,${png64}`, 'an over-long alt text is not searched through');
     const two = `![a](data:image/png;base64,${png64})![b](data:image/png;base64,${png64})`;
     assert.deepEqual(findDataUrls(two).map((found) => [found.start, two[found.end - 1]]), [[0, ')'], [two.length / 2, ')']]);
+  });
+});
+
+/** What extractImageLinks matched with a regex before it was a one-pass scan: the reference on small inputs. */
+const MARKDOWN_IMAGE_BEFORE = /!\[[^\]\n]{0,300}\]\(\s{0,8}(https?:\/\/[^\s)]{1,2048})(?:\s{1,8}"[^"\n]{0,300}")?\s{0,8}\)/gi;
+
+describe('image links in hostile model text', () => {
+  const fillers = ['![x', '![x](https://a', '![x](https://a "', '](https://a![', 'https://a![x', '![a](https://h/p.png "t"'];
+  const tail = ' ![real](https://cdn.example/real.png "title") and https://cdn.example/bare.webp.';
+
+  test('a megabyte of near-miss markdown images and URLs: the real links are still found', () => {
+    for (const filler of fillers.slice(0, 5)) {
+      const links: string[] = [];
+      const rest = extractImageLinks(`${filler.repeat(Math.ceil(MEGABYTE / filler.length))}${tail}`, links);
+      assert.deepEqual(links, ['https://cdn.example/real.png', 'https://cdn.example/bare.webp'], JSON.stringify(filler));
+      assert.ok(rest.endsWith(' and .'), JSON.stringify(filler));
+    }
+  });
+
+  test('the scan takes out exactly what the former pattern matched', () => {
+    const samples = [
+      ...fillers.map((filler) => filler.repeat(Math.ceil(5000 / filler.length)) + tail),
+      `x ![${'a'.repeat(300)}](https://h/a) y ![${'a'.repeat(301)}](https://h/b) z`,
+      `x ![a](https://h/${'p'.repeat(2040)}) y ![a](https://h/${'p'.repeat(2041)}) z`,
+      'x ![a](   https://h/a   "a title"   ) y ![a\nb](https://h/b) ![a](https://h/c "no end) ![](HTTP://h/d)',
+      '![a](https://h/a)![b](https://h/b) ![c]( https://h/c\t) ![d](https://h/d "t"x) ![e](ftp://h/e)',
+    ];
+    for (const sample of samples) {
+      // The reference: the former pattern for markdown images, then the unchanged bare-URL step (links shared, at most 8).
+      const expectedLinks: string[] = [];
+      const afterMarkdown = sample.replace(MARKDOWN_IMAGE_BEFORE, (_match: string, url: string) => {
+        if (expectedLinks.length < 8 && url.length <= 2048) expectedLinks.push(url);
+        return '';
+      });
+      const expected = extractImageLinks(`${afterMarkdown} https://`, expectedLinks);
+      const links: string[] = [];
+      const rest = extractImageLinks(`${sample} https://`, links); // the trailing https:// is never "only a URL"
+      assert.deepEqual(links, expectedLinks, JSON.stringify(sample.slice(0, 40)));
+      assert.equal(rest, expected, JSON.stringify(sample.slice(0, 40)));
+    }
   });
 });
