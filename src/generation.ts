@@ -7,6 +7,7 @@ import { mergeGrounding } from './core/answerExtras';
 import type { ApiContent, Grounding, ImageJob, ProviderSettings, ReferenceImage, Usage } from './core/imageJob';
 import { estimateCost, type CostEstimate } from './core/prices';
 import { hostOf } from './core/origin';
+import { tokenScopeLabel } from './core/tokenScope';
 import { parseOutputFolder, symlinkEscape } from './core/outputFolder';
 import { removeRecipe, type Recipe } from './core/recipe';
 import { mimeTypeOf, sniffImageType } from './core/sniff';
@@ -121,7 +122,8 @@ export class ImageGenerator {
     const token = await this.tokens.get(settings.baseUrl);
     const host = hostOf(settings.baseUrl);
     if (!token) {
-      throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Token…" first.`, { host });
+      // Named with its path: a token stored for another path on this host (another tenant) is not used here.
+      throw new ImageError('noToken', `No API token is set for ${tokenScopeLabel(settings.baseUrl)}. Run "Gemini Image: Set API Token…" first.`, { host });
     }
     const earlier = request.refine ? this.conversations.get(request.refine.toString()) : undefined;
     const history = earlier ? await this.withImages(earlier) : undefined;

@@ -1,13 +1,13 @@
-// Keeps API tokens in SecretStorage, one per base-URL origin, so a new host never receives another host's token.
+// Keeps API tokens in SecretStorage, one per origin + base path, so another host or path never receives a token it was not given.
 import * as vscode from 'vscode';
-import { originOf } from './core/origin';
+import { tokenProblem, tokenScopeOf } from './core/tokenScope';
 import type { Log } from './log';
 
 const KEY_PREFIX = 'geminiImage.token:';
 
 export class TokenStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<string>();
-  /** Fires with the origin whose token was stored or removed (also from another window). */
+  /** Fires with the scope (origin + base path) whose token was stored or removed (also from another window). */
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
@@ -35,6 +35,8 @@ export class TokenStore implements vscode.Disposable {
   async store(baseUrl: string, token: string): Promise<void> {
     const key = keyFor(baseUrl);
     if (!key) throw new Error(`"${baseUrl}" is not an http(s) URL: fix geminiImage.baseUrl before setting a token.`);
+    const problem = tokenProblem(token);
+    if (problem) throw new Error(problem);
     this.log.addSecret(token);
     await this.secrets.store(key, token);
   }
@@ -50,7 +52,8 @@ export class TokenStore implements vscode.Disposable {
   }
 }
 
+/** Tokens stored by origin alone (before 0.2) have the same key as a base URL without a path, so they keep working. */
 function keyFor(baseUrl: string): string | undefined {
-  const origin = originOf(baseUrl);
-  return origin ? KEY_PREFIX + origin : undefined;
+  const scope = tokenScopeOf(baseUrl);
+  return scope ? KEY_PREFIX + scope : undefined;
 }

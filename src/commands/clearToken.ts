@@ -1,13 +1,14 @@
-// "Clear API Token": forget the token stored for the current base URL's origin.
+// "Clear API Token": forget the token stored for the current base URL (origin + path).
 import * as vscode from 'vscode';
-import { hostOf } from '../core/origin';
+import { notificationText } from '../core/notificationText';
+import { tokenScopeLabel } from '../core/tokenScope';
 import type { Log } from '../log';
 import { readSettings } from '../settings';
 import type { TokenStore } from '../tokenStore';
 
 export async function clearToken(tokens: TokenStore, log: Log): Promise<boolean> {
   const { baseUrl } = readSettings();
-  const host = hostOf(baseUrl);
+  const host = notificationText(tokenScopeLabel(baseUrl), 200);
   const had = await tokens.has(baseUrl);
   await tokens.delete(baseUrl);
   log.info(had ? `API token cleared for ${host}` : `No API token was stored for ${host}`);

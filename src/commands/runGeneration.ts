@@ -7,6 +7,7 @@ import { describeGrounding } from '../core/answerExtras';
 import { isImageError } from '../core/errors';
 import { firstFew } from '../core/openLimit';
 import { describeCost } from '../core/prices';
+import { notificationText } from '../core/notificationText';
 import type { GenerationOutcome, GenerationRequest, ImageGenerator } from '../generation';
 import type { Log } from '../log';
 import type { ModelCatalog } from '../modelCatalog';
@@ -38,9 +39,10 @@ export async function runGeneration(
   }
   const variants = request.options.variants ?? settings.variants;
   const model = context.catalog.label(request.options.model ?? settings.model, settings);
-  const title = `${request.refine ? 'Refining' : request.references.length > 0 ? 'Editing' : 'Generating'} ${
+  // The model id comes from settings or arguments: outside text, like everything else a notification shows.
+  const title = notificationText(`${request.refine ? 'Refining' : request.references.length > 0 ? 'Editing' : 'Generating'} ${
     variants > 1 ? `${variants} images` : 'image'
-  } with ${model}`;
+  } with ${model}`);
   try {
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title, cancellable: true },
@@ -49,7 +51,7 @@ export async function runGeneration(
         const shouldOpen = firstFew();
         return context.generator.run(settings, { ...request, fallbackFolder: request.fallbackFolder ?? fallbackFolder }, cancellation, (file) => {
           saved++;
-          progress.report({ message: `saved ${saved} of ${variants}: ${path.posix.basename(file.path)}` });
+          progress.report({ message: notificationText(`saved ${saved} of ${variants}: ${path.posix.basename(file.path)}`) });
           if (settings.openAfterSave && shouldOpen()) void openBeside(file);
         });
       },
@@ -57,8 +59,10 @@ export async function runGeneration(
     announce(outcome, context.log);
     return toResult(outcome);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    context.log.error(message);
+    const full = error instanceof Error ? error.message : String(error);
+    context.log.error(full);
+    // Rejected with the text the user sees, so a caller never gets a provider's link-shaped message either.
+    const message = notificationText(full);
     const retry = interactive ? (options = request.options) => runGeneration(context, { ...request, options }, interactive) : undefined;
     void showFailure(error, message, retry, context.catalog);
     if (interactive) return undefined;
@@ -79,11 +83,11 @@ function announce(outcome: GenerationOutcome, log: Log): void {
   const grounding = outcome.grounding ? ` ${describeGrounding(outcome.grounding)}.` : '';
   if (outcome.cost) log.info(`Estimated cost${cost}`);
   if (outcome.grounding) log.info(`Grounding: ${describeGrounding(outcome.grounding)}`);
-  const summary = `Saved ${shown}.${skipped}` + (text ? ` The model said: ${truncate(text, 200)}` : '') + grounding + cost;
+  const summary = notificationText(`Saved ${shown}.${skipped}` + (text ? ` The model said: ${truncate(text, 200)}` : '') + grounding + cost);
   if (outcome.failures.length > 0) {
     log.warn(`${outcome.failures.length} of ${outcome.files.length + outcome.failures.length} requests failed`);
     void vscode.window.showWarningMessage(
-      `${summary} ${outcome.failures.length} more failed: ${truncate(outcome.failures[0], 200)}`,
+      notificationText(`${summary} ${outcome.failures.length} more failed: ${truncate(outcome.failures[0], 200)}`),
       'Show Log',
     ).then((choice) => {
       if (choice === 'Show Log') log.show();

@@ -1,6 +1,8 @@
-// "Set API Token…": choose a provider on first use, then store a token for the current base URL's origin.
+// "Set API Token…": choose a provider on first use, then store a token for the current base URL (origin + path).
 import * as vscode from 'vscode';
+import { notificationText } from '../core/notificationText';
 import { hostOf, isPlainHttpToRemoteHost } from '../core/origin';
+import { tokenProblem, tokenScopeLabel } from '../core/tokenScope';
 import type { Log } from '../log';
 import { DEFAULT_BASE_URL, SECTION, isProviderChosen, readSettings } from '../settings';
 import type { TokenStore } from '../tokenStore';
@@ -32,18 +34,25 @@ const PROVIDERS: readonly ProviderChoice[] = [
   { label: 'Another Gemini-compatible URL…', detail: 'Enter the base URL of your own gateway.' },
 ];
 
-/** Returns true when a token was stored; never returns the token itself. */
+/**
+ * Returns true when a token was stored; never returns the token itself. A token given as an argument that cannot be
+ * sent in a header (line breaks, control or non-Latin-1 characters) is refused with an Error saying why.
+ */
 export async function setToken(tokens: TokenStore, log: Log, args?: SetTokenArgs): Promise<boolean> {
   const given = typeof args?.token === 'string' ? args.token.trim() : undefined;
+  const givenProblem = given === undefined ? undefined : tokenProblem(given);
+  if (givenProblem) throw new Error(`The API token was not stored. ${givenProblem}`);
   if (given === undefined && !isProviderChosen()) {
     const chosen = await chooseProvider();
     if (!chosen) return false;
   }
   const { baseUrl } = readSettings();
   const host = hostOf(baseUrl);
+  // The token is for this base (host and path): another path on the same host is another tenant and gets none.
+  const scope = notificationText(tokenScopeLabel(baseUrl), 200);
   if (isPlainHttpToRemoteHost(baseUrl)) {
     const proceed = await vscode.window.showWarningMessage(
-      `${host} is reached over plain http://, so the token can be read by anyone on the network path. Use https:// if the server supports it.`,
+      notificationText(`${host} is reached over plain http://, so the token can be read by anyone on the network path. Use https:// if the server supports it.`),
       { modal: true },
       'Store Anyway',
     );
@@ -52,16 +61,16 @@ export async function setToken(tokens: TokenStore, log: Log, args?: SetTokenArgs
   const token =
     given ??
     (await vscode.window.showInputBox({
-      title: `Gemini API token for ${host}`,
-      prompt: `The token is kept in VS Code's secret storage and sent only to ${host}.`,
+      title: `Gemini API token for ${scope}`,
+      prompt: `The token is kept in VS Code's secret storage and sent only to ${scope} (not to other paths on ${host}).`,
       password: true,
       ignoreFocusOut: true,
-      validateInput: (value) => (value.trim() === '' ? 'Enter a token, or press Escape to cancel.' : undefined),
+      validateInput: (value) => tokenProblem(value.trim()),
     }));
-  if (!token || token.trim() === '') return false;
+  if (!token || tokenProblem(token.trim())) return false;
   await tokens.store(baseUrl, token.trim());
-  log.info(`API token saved for ${host}`);
-  void vscode.window.showInformationMessage(`Gemini API token saved for ${host}.`);
+  log.info(`API token saved for ${scope}`);
+  void vscode.window.showInformationMessage(`Gemini API token saved for ${scope}.`);
   return true;
 }
 

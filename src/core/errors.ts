@@ -98,6 +98,7 @@ export function isImageError(value: unknown): value is ImageError {
 
 /** "1.5 s", "2 min 5 s", "3 h 20 min": a wait as people read it. */
 export function describeDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return 'an unknown time';
   if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
   const seconds = ms / 1000;
   if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1).replace(/\.0$/, '') : Math.round(seconds)} s`;

@@ -29,6 +29,8 @@ export const REFERENCE_TYPES: readonly string[] = ['png', 'jpeg', 'webp', 'heic'
 export const GOOGLE_MAX_REQUEST_BYTES = 100_000_000;
 /** What gateways usually take (Google's old limit): the default for every other base URL. */
 export const GATEWAY_MAX_REQUEST_BYTES = 20_000_000;
+/** Model ids go into the URL path: letters, digits, dot, dash, underscore only (the panel and settings alike). */
+export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface ModelCapabilities {
   readonly id: string;

@@ -27,11 +27,39 @@ export interface Recipe {
   readonly link?: string;
 }
 
-/** The bytes to insert and where: after IHDR in a PNG, right after SOI in a JPEG; undefined for other formats. */
+/** The fewest bytes before the recipe: after IHDR in a PNG, after SOI in a JPEG (recipeOffset finds the real place). */
+const MIN_OFFSET: Readonly<Record<string, number>> = { png: 33, jpeg: 2 };
+
+/**
+ * The bytes to insert and the least offset they go at (see recipeOffset for the place in a given file); undefined
+ * for other formats, or when the recipe cannot be made to fit.
+ */
 export function recipeInsertion(format: string, recipe: Recipe): { offset: number; bytes: Uint8Array } | undefined {
-  if (format === 'png') return { offset: 33, bytes: pngTextChunk(recipe) };
-  if (format === 'jpeg') return { offset: 2, bytes: jpegComment(recipe) };
-  return undefined;
+  const bytes = format === 'png' ? pngTextChunk(recipe) : format === 'jpeg' ? jpegComment(recipe) : undefined;
+  return bytes && { offset: MIN_OFFSET[format], bytes };
+}
+
+/** Header segments a JPEG keeps first: JFIF (APP0) and EXIF (APP1) readers expect them right after SOI. */
+const LEADING_JPEG_SEGMENTS = new Set([0xe0, 0xe1]);
+
+/**
+ * Where the recipe goes in a file that starts with `head`: after IHDR in a PNG; in a JPEG after SOI and the APP0/APP1
+ * (JFIF/EXIF) segments that follow it, so those stay first. 'more' when `head` ends before that is known; undefined
+ * when the bytes are not the format's.
+ */
+export function recipeOffset(format: string, head: Uint8Array): number | 'more' | undefined {
+  if (format === 'png') return head.length < 33 ? 'more' : 33;
+  if (format !== 'jpeg') return undefined;
+  if (head.length < 2) return 'more';
+  if (head[0] !== 0xff || head[1] !== 0xd8) return undefined;
+  let offset = 2;
+  for (;;) {
+    if (head.length < offset + 4) return 'more';
+    if (head[offset] !== 0xff || !LEADING_JPEG_SEGMENTS.has(head[offset + 1])) return offset;
+    const length = (head[offset + 2] << 8) | head[offset + 3];
+    if (length < 2) return offset; // a broken segment: keep the recipe before it
+    offset += 2 + length;
+  }
 }
 
 /** Room kept beyond the recipe known when an image starts to arrive: its usage only comes at the end of the answer. */
@@ -56,31 +84,100 @@ export function recipeSlot(format: string, recipe: Recipe): { offset: number; by
 export function recipeInsertionOfLength(format: string, recipe: Recipe, length: number): Uint8Array | undefined {
   const overhead = format === 'png' ? 12 + RECIPE_KEYWORD.length + 5 : format === 'jpeg' ? 4 + JPEG_PREFIX.length : -1;
   const room = length - overhead;
-  if (overhead < 0 || room < 2) return undefined;
-  const encoder = new TextEncoder();
-  for (const candidate of [recipe, { ...recipe, usage: undefined }]) {
-    let text = encoder.encode(JSON.stringify(candidate));
-    if (text.length > room) {
-      const overflow = text.length - room;
-      const prompt = candidate.prompt.slice(0, Math.max(0, candidate.prompt.length - overflow - 16)) + '…';
-      text = encoder.encode(JSON.stringify({ ...candidate, prompt }));
-    }
-    if (text.length > room) continue;
+  if (overhead < 0 || room < 2 || (format === 'jpeg' && length > MAX_JPEG_COMMENT + 4)) return undefined;
+  const bounded = boundedRecipe(recipe);
+  for (const candidate of [bounded, { ...bounded, usage: undefined }]) {
+    const text = recipeJson(candidate, room);
+    if (!text) continue;
     const padded = new Uint8Array(room).fill(0x20);
     padded.set(text, 0);
-    return format === 'png' ? pngTextChunkOf(padded) : jpegSegmentOf(encoder.encode(JPEG_PREFIX), padded);
+    return format === 'png' ? pngTextChunkOf(padded) : jpegSegmentOf(new TextEncoder().encode(JPEG_PREFIX), padded);
   }
   return undefined;
+}
+
+/**
+ * Longest text each field but the prompt keeps (in UTF-16 units, cut at a whole character): with these, everything
+ * but the prompt needs at most ~30 KB of JSON even when every character is escaped, so a JPEG comment (64 KiB)
+ * always has room, and a 70 KB model id can no longer overflow the segment's 16-bit length.
+ */
+export const RECIPE_FIELD_LIMITS = { model: 128, option: 32, reference: 200, references: 16, refinedFrom: 1024, link: 300, createdAt: 40 } as const;
+
+/** The recipe with every field but the prompt cut to RECIPE_FIELD_LIMITS (the prompt is shortened to fit instead). */
+export function boundedRecipe(recipe: Recipe): Recipe {
+  const limits = RECIPE_FIELD_LIMITS;
+  const option = (value: string | undefined): string | undefined => (value === undefined ? undefined : cutText(String(value), limits.option));
+  const bounded: Recipe = {
+    ...recipe,
+    model: cutText(String(recipe.model), limits.model),
+    references: recipe.references.slice(0, limits.references).map((name) => cutText(String(name), limits.reference)),
+    createdAt: cutText(String(recipe.createdAt), limits.createdAt),
+  };
+  const optional: Partial<Record<'aspectRatio' | 'imageSize' | 'outputFormat' | 'refinedFrom' | 'link', string>> = {};
+  if (recipe.aspectRatio !== undefined) optional.aspectRatio = option(recipe.aspectRatio);
+  if (recipe.imageSize !== undefined) optional.imageSize = option(recipe.imageSize);
+  if (recipe.outputFormat !== undefined) optional.outputFormat = option(recipe.outputFormat);
+  if (recipe.refinedFrom !== undefined) optional.refinedFrom = cutText(String(recipe.refinedFrom), limits.refinedFrom);
+  if (recipe.link !== undefined) optional.link = cutText(String(recipe.link), limits.link);
+  return { ...bounded, ...optional };
+}
+
+/**
+ * The recipe's JSON in UTF-8, at most `room` bytes: the prompt is cut (whole code points, ending in "…") by what its
+ * characters cost as JSON, then the result is measured again; undefined when even an empty prompt does not fit.
+ */
+function recipeJson(recipe: Recipe, room: number): Uint8Array | undefined {
+  const encoder = new TextEncoder();
+  const whole = encoder.encode(JSON.stringify(recipe));
+  if (whole.length <= room) return whole;
+  const withoutPrompt = encoder.encode(JSON.stringify({ ...recipe, prompt: '' })).length;
+  const ellipsis = 3;
+  const budget = room - withoutPrompt - ellipsis;
+  if (budget < 0) return undefined;
+  const text = encoder.encode(JSON.stringify({ ...recipe, prompt: `${cutJsonString(recipe.prompt, budget)}…` }));
+  return text.length <= room ? text : undefined;
+}
+
+/** The longest start of `text` of whole code points whose JSON-escaped UTF-8 (without quotes) is at most `maxBytes`. */
+export function cutJsonString(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let index = 0;
+  while (index < text.length) {
+    const code = text.codePointAt(index) ?? 0;
+    const size = jsonSize(code);
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    index += code >= 0x10000 ? 2 : 1;
+  }
+  return text.slice(0, index);
+}
+
+/** Bytes JSON.stringify spends on one code point: escapes for quote, backslash, controls and lone surrogates. */
+function jsonSize(code: number): number {
+  if (code === 0x22 || code === 0x5c || code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d) return 2;
+  if (code < 0x20 || (code >= 0xd800 && code <= 0xdfff)) return 6;
+  return code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+}
+
+/** `text` cut to `max` UTF-16 units at a whole character, with "…" when cut. */
+function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = max - 1;
+  const code = text.charCodeAt(end - 1);
+  return `${text.slice(0, code >= 0xd800 && code <= 0xdbff ? end - 1 : end)}…`;
 }
 
 /** Returns the image with its recipe embedded; formats without a place for it come back unchanged. */
 export function embedRecipe(image: Uint8Array, format: string, recipe: Recipe): Uint8Array {
   const insertion = recipeInsertion(format, recipe);
   if (!insertion || !hasExpectedHeader(image, format)) return image;
+  const found = recipeOffset(format, image);
+  // A header that runs past the end of the file (a damaged image) gets the recipe at the least offset.
+  const offset = typeof found === 'number' ? found : insertion.offset;
   const result = new Uint8Array(image.length + insertion.bytes.length);
-  result.set(image.subarray(0, insertion.offset), 0);
-  result.set(insertion.bytes, insertion.offset);
-  result.set(image.subarray(insertion.offset), insertion.offset + insertion.bytes.length);
+  result.set(image.subarray(0, offset), 0);
+  result.set(insertion.bytes, offset);
+  result.set(image.subarray(offset), offset + insertion.bytes.length);
   return result;
 }
 
@@ -147,8 +244,9 @@ function isJpeg(image: Uint8Array): boolean {
   return image.length >= 3 && image[0] === 0xff && image[1] === 0xd8 && image[2] === 0xff;
 }
 
+/** iTXt lengths are 31-bit, so nothing wraps; the same field limits keep a hostile model id from bloating the file. */
 function pngTextChunk(recipe: Recipe): Uint8Array {
-  return pngTextChunkOf(new TextEncoder().encode(JSON.stringify(recipe)));
+  return pngTextChunkOf(new TextEncoder().encode(JSON.stringify(boundedRecipe(recipe))));
 }
 
 function pngTextChunkOf(text: Uint8Array): Uint8Array {
@@ -199,20 +297,17 @@ function parseITxt(data: Uint8Array): string | undefined {
   return new TextDecoder().decode(data.subarray(translatedEnd + 1));
 }
 
-function jpegComment(recipe: Recipe): Uint8Array {
-  const encoder = new TextEncoder();
-  let text = encoder.encode(JPEG_PREFIX + JSON.stringify(recipe));
-  if (text.length > MAX_JPEG_COMMENT) {
-    // A COM segment holds 64 KiB at most: shorten the prompt (never the other fields) until it fits.
-    const overflow = text.length - MAX_JPEG_COMMENT;
-    const prompt = recipe.prompt.slice(0, Math.max(0, recipe.prompt.length - overflow - 16)) + '…';
-    text = encoder.encode(JPEG_PREFIX + JSON.stringify({ ...recipe, prompt }));
-  }
-  return jpegSegmentOf(text);
+/** A COM segment holds 64 KiB at most: the prompt is shortened to fit; undefined if the recipe cannot fit at all. */
+function jpegComment(recipe: Recipe): Uint8Array | undefined {
+  const prefix = new TextEncoder().encode(JPEG_PREFIX);
+  const text = recipeJson(boundedRecipe(recipe), MAX_JPEG_COMMENT - prefix.length);
+  return text && jpegSegmentOf(prefix, text);
 }
 
 function jpegSegmentOf(...pieces: Uint8Array[]): Uint8Array {
   const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  // The segment length is 16 bits: a longer one would wrap and corrupt the file, so it is a bug to get here.
+  if (length > MAX_JPEG_COMMENT) throw new RangeError(`a JPEG comment of ${length} bytes does not fit in a segment`);
   const segment = new Uint8Array(4 + length);
   segment[0] = 0xff;
   segment[1] = 0xfe;

@@ -1,4 +1,5 @@
 // Reads a generateContent answer: images validated and sniffed, drafts skipped, refusals and blocks made into errors.
+import { findDataUrls } from './dataUrls';
 import { ImageError } from './errors';
 import type { ApiContent, GeneratedImage, ImageFormat, ImageResult, Usage } from './imageJob';
 import { mimeTypeOf, sniffImageType } from './sniff';
@@ -227,18 +228,20 @@ export function decodeBase64(text: string): Uint8Array | undefined {
   return new Uint8Array(Buffer.from(padded, 'base64'));
 }
 
-const MARKDOWN_DATA_URL = /!\[[^\]]*\]\(\s*data:image\/[\w.+-]+;base64,([A-Za-z0-9+/=_\s-]+?)\s*\)/g;
-const BARE_DATA_URL = /data:image\/[\w.+-]+;base64,([A-Za-z0-9+/=_-]+)/g;
-
 /** Some gateways put images into text as `![image](data:image/png;base64,…)`: take them out, keep the rest. */
 function extractDataUrls(text: string, found: (image: GeneratedImage) => void, problems: string[]): string {
-  if (!text.includes('data:image/')) return text;
-  const take = (_match: string, data: string): string => {
-    const image = readImage(data, 'data URL in text', problems);
+  const spans = findDataUrls(text);
+  if (spans.length === 0) return text;
+  const kept: string[] = [];
+  let from = 0;
+  for (const span of spans) {
+    kept.push(text.slice(from, span.start));
+    const image = readImage(span.data, 'data URL in text', problems);
     if (image) found(image);
-    return '';
-  };
-  return text.replace(MARKDOWN_DATA_URL, take).replace(BARE_DATA_URL, take);
+    from = span.end;
+  }
+  kept.push(text.slice(from));
+  return kept.join('');
 }
 
 function readUsage(value: unknown): Usage | undefined {
@@ -250,11 +253,21 @@ function readUsage(value: unknown): Usage | undefined {
   return usage;
 }
 
-/** A short single-line piece of a body for messages (an HTML page's title or text, runs of spaces collapsed). */
+/** How much of a body excerpt() reads: an error page's title and first words are near its start. */
+export const EXCERPT_SCAN_CHARS = 8192;
+
+/**
+ * A short single-line piece of a body for messages (an HTML page's title or text, runs of spaces collapsed).
+ * Only the first EXCERPT_SCAN_CHARS characters are read, and every pattern is linear: a hostile page costs nothing.
+ */
 export function excerpt(text: string, max = 160): string {
-  const html = /^\s*</.test(text) && /<(!doctype|html|head|body|title|h1|center|p)\b/i.test(text);
-  const title = html ? /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1] : undefined;
-  const tagless = html ? text.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]*>/g, ' ') : text;
+  const head = text.length > EXCERPT_SCAN_CHARS ? text.slice(0, endOfWholeCharacter(text, EXCERPT_SCAN_CHARS)) : text;
+  const html = /^\s*</.test(head) && /<(!doctype|html|head|body|title|h1|center|p)\b/i.test(head);
+  // ASCII-only lowering keeps every index the same (toLowerCase can lengthen some characters).
+  const lower = html ? head.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()) : '';
+  const title = html ? htmlTitle(head, lower) : undefined;
+  // A tag cut at the end of the head is dropped too.
+  const tagless = html ? withoutBlocks(head, lower, ['script', 'style']).replace(/<[^<>]*(>|$)/g, ' ') : head;
   const plain = (title ?? tagless)
     .replace(/&nbsp;/g, ' ')
     .replace(/&amp;/g, '&')
@@ -262,7 +275,48 @@ export function excerpt(text: string, max = 160): string {
     .replace(/&gt;/g, '>')
     .replace(/\s+/g, ' ')
     .trim();
-  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
+  return plain.length > max ? `${plain.slice(0, endOfWholeCharacter(plain, max - 1))}…` : plain;
+}
+
+/** The text of the first `<title>…</title>`, found with indexOf (a lazy regex is quadratic on many open tags). */
+function htmlTitle(head: string, lower: string): string | undefined {
+  const open = lower.indexOf('<title');
+  if (open < 0) return undefined;
+  const start = head.indexOf('>', open);
+  const end = start < 0 ? -1 : lower.indexOf('</title>', start);
+  return end < 0 ? undefined : head.slice(start + 1, end);
+}
+
+/** The text with each `<name …>…</name>` block replaced by a space; an unclosed block is left to the tag stripper. */
+function withoutBlocks(head: string, lower: string, names: readonly string[]): string {
+  const pieces: string[] = [];
+  // The next closed block of each kind, found once and reused until passed: every search moves forward.
+  const found = new Map<string, { start: number; end: number } | undefined>();
+  let from = 0;
+  for (;;) {
+    let next: { start: number; end: number } | undefined;
+    for (const name of names) {
+      let block = found.get(name);
+      if (!found.has(name) || (block && block.start < from)) {
+        const start = lower.indexOf(`<${name}`, from);
+        const close = start < 0 ? -1 : lower.indexOf(`</${name}>`, start);
+        block = close < 0 ? undefined : { start, end: close + name.length + 3 };
+        found.set(name, block);
+      }
+      if (block && (!next || block.start < next.start)) next = block;
+    }
+    if (!next) break;
+    pieces.push(head.slice(from, next.start), ' ');
+    from = next.end;
+  }
+  pieces.push(head.slice(from));
+  return pieces.join('');
+}
+
+/** `at`, or one less when `at` would split a surrogate pair. */
+function endOfWholeCharacter(text: string, at: number): number {
+  const code = text.charCodeAt(at - 1);
+  return code >= 0xd800 && code <= 0xdbff ? at - 1 : at;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -32,6 +32,8 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 5
 /** Longest wait we sit through; a provider asking for more is reported at once. */
 export const DEFAULT_RETRY_CAP_MS = 60_000;
 const DEFAULT_BASE_DELAY_MS = 1_000;
+/** A provider's wait longer than this is a broken value, not a plan: back off instead (a daily quota says "1 day"). */
+export const MAX_PROVIDER_WAIT_MS = 2 * 24 * 3_600_000;
 
 export type WaitSource = 'Retry-After' | 'retry-after-ms' | 'RetryInfo' | 'backoff';
 
@@ -96,16 +98,34 @@ function header(headers: HeaderValues, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** `retry-after-ms`, then `Retry-After` in seconds or as an HTTP date. */
+/**
+ * `retry-after-ms`, then `Retry-After` in seconds or as an HTTP date. A value that is zero, negative, unreadable or
+ * absurd (see sensibleWait) counts as absent, so the caller backs off instead of retrying at once or forever.
+ */
 export function retryAfterFromHeaders(headers: HeaderValues, nowMs: number): RetryWait | undefined {
-  const milliseconds = header(headers, 'retry-after-ms')?.trim();
-  if (milliseconds && /^\d+(\.\d+)?$/.test(milliseconds)) return { ms: Math.round(Number(milliseconds)), source: 'retry-after-ms' };
+  const milliseconds = sensibleWait(secondsOrMs(header(headers, 'retry-after-ms'), 1));
+  if (milliseconds !== undefined) return { ms: milliseconds, source: 'retry-after-ms' };
   const retryAfter = header(headers, 'retry-after')?.trim();
   if (!retryAfter) return undefined;
-  if (/^\d+(\.\d+)?$/.test(retryAfter)) return { ms: Math.round(Number(retryAfter) * 1000), source: 'Retry-After' };
-  const date = Date.parse(retryAfter);
-  if (Number.isNaN(date)) return undefined;
-  return { ms: Math.max(0, date - nowMs), source: 'Retry-After' };
+  if (/^[-+\d.]/.test(retryAfter)) {
+    const ms = sensibleWait(secondsOrMs(retryAfter, 1000));
+    return ms === undefined ? undefined : { ms, source: 'Retry-After' };
+  }
+  const ms = sensibleWait(Date.parse(retryAfter) - nowMs);
+  return ms === undefined ? undefined : { ms, source: 'Retry-After' };
+}
+
+/** A plain non-negative decimal (at most 15 characters, so never Infinity) times `unit`; NaN otherwise. */
+function secondsOrMs(value: string | undefined, unit: number): number {
+  const text = value?.trim() ?? '';
+  return text.length <= 15 && /^\d+(\.\d+)?$/.test(text) ? Number(text) * unit : Number.NaN;
+}
+
+/** The wait in whole milliseconds when it is one worth honouring: finite, above zero, at most MAX_PROVIDER_WAIT_MS. */
+export function sensibleWait(ms: number): number | undefined {
+  if (!Number.isFinite(ms)) return undefined;
+  const rounded = Math.round(ms);
+  return rounded > 0 && rounded <= MAX_PROVIDER_WAIT_MS ? rounded : undefined;
 }
 
 interface ErrorDetail {
@@ -122,18 +142,20 @@ function errorDetails(body: unknown): ErrorDetail[] {
   return Array.isArray(details) ? details.filter((detail): detail is ErrorDetail => !!detail && typeof detail === 'object') : [];
 }
 
-/** google.rpc.RetryInfo.retryDelay from an error body ("2s", "0.5s", or {seconds, nanos}). */
+/** google.rpc.RetryInfo.retryDelay from an error body ("2s", "0.5s", or {seconds, nanos}); nonsense counts as absent. */
 export function retryDelayFromError(body: unknown): number | undefined {
   for (const detail of errorDetails(body)) {
     if (typeof detail['@type'] !== 'string' || !detail['@type'].endsWith('google.rpc.RetryInfo')) continue;
     const delay = detail.retryDelay;
     if (typeof delay === 'string') {
-      const match = /^(\d+(?:\.\d+)?)s$/.exec(delay.trim());
-      if (match) return Math.round(Number(match[1]) * 1000);
+      const trimmed = delay.trim();
+      const ms = trimmed.endsWith('s') ? sensibleWait(secondsOrMs(trimmed.slice(0, -1), 1000)) : undefined;
+      if (ms !== undefined) return ms;
     } else if (delay && typeof delay === 'object') {
       const { seconds, nanos } = delay as { seconds?: unknown; nanos?: unknown };
-      const total = Number(seconds ?? 0) * 1000 + Number(nanos ?? 0) / 1e6;
-      if (Number.isFinite(total)) return Math.round(total);
+      const part = (value: unknown): number => (value === undefined ? 0 : typeof value === 'number' || typeof value === 'string' ? Number(value) : Number.NaN);
+      const ms = sensibleWait(part(seconds) * 1000 + part(nanos) / 1e6);
+      if (ms !== undefined) return ms;
     }
   }
   return undefined;

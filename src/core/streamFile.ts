@@ -1,10 +1,15 @@
 // Writes a streamed image into a temporary file next to its final place, keeping room for the recipe after the header.
 import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { recipeOffset } from './recipe';
 import type { ImageSinkFile, NewImage } from './streamSink';
+
+/** The most bytes held back looking for the end of a JPEG's JFIF/EXIF segments (two full segments). */
+const MAX_HEAD_BYTES = 2 * 65_540;
 
 /** Where the recipe goes in this format and the padded bytes that hold its place until the end of the answer. */
 export interface RecipePlace {
+  /** The least offset; in a JPEG the slot goes after the JFIF/EXIF segments (recipeOffset). */
   readonly offset: number;
   readonly bytes: Uint8Array;
 }
@@ -19,6 +24,8 @@ export class TempImageFile implements ImageSinkFile {
   private head: Uint8Array[] = [];
   private headBytes = 0;
   private headDone = false;
+  /** How many head bytes to hold before looking for the recipe's place again. */
+  private nextHeadCheck: number;
   /** Where the recipe slot was written, when it was. */
   private slotAt: number | undefined;
   private closed = false;
@@ -29,7 +36,9 @@ export class TempImageFile implements ImageSinkFile {
     readonly image: NewImage,
     private handle: FileHandle,
     private readonly recipe: RecipePlace | undefined,
-  ) {}
+  ) {
+    this.nextHeadCheck = recipe?.offset ?? 0;
+  }
 
   /** Creates the file (never replacing one) with a name nobody else uses. */
   static async create(path: string, image: NewImage, recipe: RecipePlace | undefined): Promise<TempImageFile> {
@@ -44,12 +53,21 @@ export class TempImageFile implements ImageSinkFile {
       return;
     }
     this.headBytes += bytes.length;
-    if (this.headBytes >= (this.recipe?.offset ?? 0)) {
-      this.head.push(bytes);
-      await this.writeHead();
-    } else {
+    if (this.headBytes < this.nextHeadCheck) {
       // Kept past this call: a copy, as the caller may reuse the memory (releasesBytes).
       this.head.push(Uint8Array.from(bytes));
+      return;
+    }
+    const head = this.head.length === 0 ? bytes : Buffer.concat([...this.head, bytes]);
+    // A JPEG's recipe follows its JFIF/EXIF segments: hold the head until they have arrived (or it is too long to wait).
+    const place = this.recipe ? recipeOffset(this.image.format, head) : undefined;
+    if (place !== 'more' || this.headBytes >= MAX_HEAD_BYTES) {
+      this.head = [head];
+      await this.writeHead(place);
+    } else {
+      this.head = [head === bytes ? Uint8Array.from(bytes) : head];
+      // Looked at again once it has doubled, so a header arriving in tiny pieces is still joined in linear time.
+      this.nextHeadCheck = Math.min(MAX_HEAD_BYTES, this.headBytes * 2);
     }
   }
 
@@ -64,7 +82,10 @@ export class TempImageFile implements ImageSinkFile {
 
   /** Every byte is written: the descriptor is closed now, so an answer with many images never holds many open. */
   async end(): Promise<void> {
-    if (!this.headDone) await this.writeHead();
+    if (!this.headDone) {
+      this.head = [Buffer.concat(this.head)];
+      await this.writeHead(this.recipe ? recipeOffset(this.image.format, this.head[0]) : undefined);
+    }
     await this.close();
   }
 
@@ -99,14 +120,16 @@ export class TempImageFile implements ImageSinkFile {
     await fs.rm(this.path, { force: true });
   }
 
-  private async writeHead(): Promise<void> {
+  /** Writes the held head with the recipe slot at `place` (the least offset when the header never completed). */
+  private async writeHead(place: number | 'more' | undefined): Promise<void> {
     this.headDone = true;
     const head = this.head.length === 1 ? this.head[0] : Buffer.concat(this.head);
     this.head = [];
     const recipe = this.recipe;
-    if (recipe && head.length >= recipe.offset && headerAllowsRecipe(this.image.format, head)) {
-      this.slotAt = recipe.offset;
-      await this.appendAll([head.subarray(0, recipe.offset), recipe.bytes, head.subarray(recipe.offset)]);
+    const offset = typeof place === 'number' ? place : (recipe?.offset ?? 0);
+    if (recipe && head.length >= offset && headerAllowsRecipe(this.image.format, head)) {
+      this.slotAt = offset;
+      await this.appendAll([head.subarray(0, offset), recipe.bytes, head.subarray(offset)]);
     } else {
       await this.append(head);
     }

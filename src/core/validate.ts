@@ -5,6 +5,7 @@ import {
   describeModel,
   GATEWAY_MAX_REQUEST_BYTES,
   KNOWN_MODEL_IDS,
+  MODEL_ID_PATTERN,
   modelsTakingRatio,
   modelsTakingSize,
   normalizeModelId,
@@ -20,6 +21,10 @@ export function findJobProblems(job: ImageJob, maxRequestBytes = GATEWAY_MAX_REQ
   const problems: string[] = [];
   const model = normalizeModelId(job.model);
   if (model === '') problems.push('Choose a model (geminiImage.model), for example gemini-3.1-flash-image, or auto.');
+  else if (!MODEL_ID_PATTERN.test(model)) {
+    const shown = model.length > 60 ? `${model.slice(0, 60)}…` : model;
+    problems.push(`The model id ${JSON.stringify(shown)} (geminiImage.model) has characters a model id cannot have: use letters, digits, '.', '-' and '_' only.`);
+  }
   if (job.prompt.trim() === '' && job.references.length === 0) {
     problems.push('Write a prompt or add a reference image.');
   }

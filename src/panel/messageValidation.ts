@@ -12,8 +12,14 @@ import {
   type PanelCommand,
   type WebviewToHost,
 } from '../shared/protocol';
+import { MODEL_ID_PATTERN } from '../core/models';
 
-export type Validation = { readonly ok: true; readonly message: WebviewToHost } | { readonly ok: false; readonly reason: string };
+export { MODEL_ID_PATTERN };
+
+export type Validation =
+  | { readonly ok: true; readonly message: WebviewToHost }
+  /** `requestId` when the refused message had a readable one, so the webview still gets its answer. */
+  | { readonly ok: false; readonly reason: string; readonly requestId?: string };
 
 /** What the host offered the webview: choices outside it are refused. */
 export interface ValidationContext {
@@ -25,8 +31,6 @@ const MAX_DROPPED_URIS = 64;
 const MAX_URI_LENGTH = 4096;
 const MAX_PATHS = 64;
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-/** Model ids go into the URL path: letters, digits, dot, dash, underscore only. */
-export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const OUTPUT_FORMATS: readonly string[] = ['auto', 'png', 'jpeg'];
 const NEXT_STEPS: readonly NextStep[] = ['setToken', 'retry', 'showLog', 'openSettings', 'chooseModel'];
 const IMAGE_ACTIONS: readonly ImageAction[] = ['open', 'reveal', 'copyPath'];
@@ -35,6 +39,8 @@ const DROP_SCHEMES = new Set(['file', 'vscode-remote', 'vscode-vfs', 'vscode-use
 
 /** Thrown inside the checks and turned into a refusal; never escapes this module. */
 class Refusal extends Error {}
+/** Refusals thrown here, recognised without `instanceof` (a thrown proxy's getPrototypeOf trap could throw again). */
+const refusals = new WeakSet<object>();
 
 type Fields = Record<string, unknown>;
 
@@ -117,19 +123,40 @@ const READERS: { readonly [K in WebviewToHost['type']]: (fields: Fields, context
   },
 };
 
-/** The message as the host may act on it, or why it was refused (for the log). */
+/**
+ * The message as the host may act on it, or why it was refused (for the log). Never throws: a message with hostile
+ * getters, toString/valueOf, a proxy or anything else that fails while being read is refused like any other.
+ */
 export function validateWebviewMessage(raw: unknown, context: ValidationContext): Validation {
-  if (!isPlainObject(raw)) return { ok: false, reason: 'not an object' };
-  const { type, ...fields } = raw;
-  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(READERS, type)) {
-    return { ok: false, reason: `unknown message type ${describe(type)}` };
-  }
+  let type: unknown;
   try {
+    if (!isPlainObject(raw)) return refusal(raw, 'not an object');
+    const { type: declared, ...fields } = raw;
+    type = declared;
+    if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(READERS, type)) {
+      return refusal(raw, `unknown message type ${describe(type)}`);
+    }
     const read = READERS[type as WebviewToHost['type']] as (fields: Fields, context: ValidationContext) => WebviewToHost;
     return { ok: true, message: read(fields, context) };
   } catch (error) {
-    if (error instanceof Refusal) return { ok: false, reason: `${type}: ${error.message}` };
-    throw error;
+    const reason = refusals.has(error as object) ? (error as Refusal).message : 'the message could not be read';
+    return refusal(raw, typeof type === 'string' ? `${type}: ${reason}` : reason);
+  }
+}
+
+function refusal(raw: unknown, reason: string): Validation {
+  const requestId = safeRequestId(raw);
+  return requestId === undefined ? { ok: false, reason } : { ok: false, reason, requestId };
+}
+
+/** The message's own `requestId` data property when it is a valid id; no getter, trap or conversion is run. */
+function safeRequestId(raw: unknown): string | undefined {
+  try {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+    const value = Object.getOwnPropertyDescriptor(raw, 'requestId')?.value as unknown;
+    return typeof value === 'string' && ID_PATTERN.test(value) ? value : undefined;
+  } catch {
+    return undefined; // a proxy's getOwnPropertyDescriptor trap threw
   }
 }
 
@@ -259,12 +286,20 @@ function isPlainObject(value: unknown): value is Fields {
 }
 
 function refuse(reason: string): never {
-  throw new Refusal(reason);
+  const error = new Refusal(reason);
+  refusals.add(error);
+  throw error;
 }
 
 /** A short, log-safe rendering of an untrusted value. */
 function describe(value: unknown): string {
-  const text = typeof value === 'string' ? value : String(value);
+  // Only primitives are turned into text: an object's toString or valueOf is the sender's code.
+  const text =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === undefined || value === null
+        ? String(value)
+        : `(${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`})`;
   const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
   return JSON.stringify(shown);
 }

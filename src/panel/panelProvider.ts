@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
 import { chooseImageModel } from '../commands/runGeneration';
 import { acceptsOutputFormat, AUTO_MODEL } from '../core/models';
-import { hostOf } from '../core/origin';
+import { notificationText } from '../core/notificationText';
+import { tokenScopeLabel } from '../core/tokenScope';
 import type { ImageGenerator } from '../generation';
 import type { Log } from '../log';
 import type { ModelCatalog } from '../modelCatalog';
@@ -112,7 +113,7 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     await this.restored;
     const outcome = await this.references.add(uris);
     await this.reveal();
-    if (outcome.refused.length > 0) void vscode.window.showWarningMessage(outcome.refused.join(' '));
+    if (outcome.refused.length > 0) void vscode.window.showWarningMessage(notificationText(outcome.refused.join(' ')));
     return outcome;
   }
 
@@ -134,10 +135,7 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     const result = validateWebviewMessage(raw, { models: this.models() });
     if (!result.ok) {
       this.deps.log.warn(`Panel message refused: ${result.reason}`);
-      const requestId = (raw as { requestId?: unknown } | null)?.requestId;
-      if (typeof requestId === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(requestId)) {
-        await this.reply(requestId, false, `The extension refused this request: ${result.reason}.`);
-      }
+      if (result.requestId !== undefined) await this.reply(result.requestId, false, `The extension refused this request: ${result.reason}.`);
       return;
     }
     try {
@@ -348,7 +346,8 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     const models = this.models();
     const webview = this.view?.webview;
     return {
-      host: hostOf(settings.baseUrl),
+      // The token is per base (host and path): the panel names the same place the token is stored for.
+      host: tokenScopeLabel(settings.baseUrl),
       hasToken: await this.deps.tokens.has(settings.baseUrl),
       hasWorkspace: (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
       models,

@@ -228,6 +228,21 @@ suite('Generate, edit and refine', () => {
     assert.deepEqual(filesIn(outputDir()), []);
   });
 
+  test('link-shaped provider text reaches the user as text, never as a clickable command', async () => {
+    // What VS Code's notification renderer turns into a link.
+    const renderedLink = /\[[^\]]+\]\((?:https?:\/\/|command:|file:)[^)\s]+/i;
+    await enqueueFaults(
+      { kind: 'refused', reason: 'IMAGE_SAFETY', message: 'Blocked. [Open settings to fix](command:workbench.action.quit)' },
+      { kind: 'textOnly', text: 'Sorry! [Retry now](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22rm%22%7D)' },
+    );
+    const refused = await rejection(() => generate({ prompt: 'Something refused' }));
+    assert.match(refused.message, /Open settings to fix/);
+    assert.doesNotMatch(refused.message, renderedLink);
+    const textOnly = await rejection(() => generate({ prompt: 'A fox' }));
+    assert.match(textOnly.message, /Retry now/);
+    assert.doesNotMatch(textOnly.message, renderedLink);
+  });
+
   test('a rejected token (401) names the host and leaves no file', async () => {
     await enqueueFaults({ kind: 'error', status: 401, message: 'API key not valid.' });
     const error = await rejection(() => generate({ prompt: 'A fox' }));
@@ -259,6 +274,53 @@ suite('Generate, edit and refine', () => {
     source.dispose();
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.deepEqual(filesIn(outputDir()), []);
+  });
+
+  test('a token stored for one path of a host is not sent to another path (another tenant)', async () => {
+    const config = vscode.workspace.getConfiguration('geminiImage');
+    const tenantA = `${geminiServerUrl()}/tenant-a`;
+    try {
+      await config.update('baseUrl', tenantA, vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('geminiImage.setToken', { token: `${SENTINEL_TOKEN}-a` });
+      assert.equal(await (await api()).hasToken(), true);
+      await rejection(() => generate({ prompt: 'A fox for tenant a' })); // this test server has no tenants: a 404
+      const toA = await recordedRequests();
+      assert.ok(toA.length > 0 && toA.every((request) => request.path.startsWith('/tenant-a/')), JSON.stringify(toA.map((r) => r.path)));
+      assert.equal(toA[0].headers.authorization, `Bearer ${SENTINEL_TOKEN}-a`, 'tenant a did not get its own token');
+      await resetServer();
+
+      await config.update('baseUrl', `${geminiServerUrl()}/tenant-b/v1beta/`, vscode.ConfigurationTarget.Workspace);
+      assert.equal(await (await api()).hasToken(), false);
+      const error = await rejection(() => generate({ prompt: 'A fox for tenant b' }));
+      assert.match(error.message, /tenant-b/, 'the message must say which base has no token');
+      assert.match(error.message, /Set API Token/);
+      const elsewhere = (await recordedRequests()).filter((request) => !request.path.startsWith('/tenant-a/'));
+      assert.deepEqual(elsewhere, [], 'tenant b was contacted without a token of its own');
+    } finally {
+      await config.update('baseUrl', tenantA, vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('geminiImage.clearToken');
+      await config.update('baseUrl', geminiServerUrl(), vscode.ConfigurationTarget.Workspace);
+    }
+    assert.equal(await (await api()).hasToken(), true, 'the token stored for the server\'s root must still serve it');
+  });
+
+  test('a token with a line break or characters a header cannot carry is refused when set, and nothing is stored', async () => {
+    const config = vscode.workspace.getConfiguration('geminiImage');
+    try {
+      await config.update('baseUrl', `${geminiServerUrl()}/tenant-c`, vscode.ConfigurationTarget.Workspace);
+      for (const [token, reason] of [[`${SENTINEL_TOKEN}\r\nX-Injected: 1`, /line break/], [`“${SENTINEL_TOKEN}”`, /Latin-1/]] as const) {
+        const error = await rejection(() => vscode.commands.executeCommand('geminiImage.setToken', { token }));
+        assert.match(error.message, reason);
+        assert.equal(await (await api()).hasToken(), false, 'a refused token was stored');
+      }
+      assert.equal(await vscode.commands.executeCommand('geminiImage.setToken', { token: `  ${SENTINEL_TOKEN}-c \n` }), true, 'surrounding whitespace is trimmed');
+      await rejection(() => generate({ prompt: 'A fox for tenant c' }));
+      const sent = (await recordedRequests()).map((request) => request.headers.authorization);
+      assert.ok(sent.length > 0 && sent.every((header) => header === `Bearer ${SENTINEL_TOKEN}-c`), JSON.stringify(sent.length));
+    } finally {
+      await vscode.commands.executeCommand('geminiImage.clearToken');
+      await config.update('baseUrl', geminiServerUrl(), vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   test('a base URL on another origin does not receive the first origin\'s token', async () => {

@@ -211,3 +211,64 @@ describe('hostile or broken messages are refused', () => {
     refused(new Message(), /not an object/);
   });
 });
+
+describe('hostile objects are refused, never thrown on, and the request still gets its answer', () => {
+  const hostileValue = {
+    toString: () => {
+      throw new Error('toString ran');
+    },
+    valueOf: () => {
+      throw new Error('valueOf ran');
+    },
+  };
+  const throwingGetter = (): Record<string, unknown> =>
+    Object.defineProperty({}, 'length', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter ran');
+      },
+    });
+  let deep: unknown = 'end';
+  for (let depth = 0; depth < 100_000; depth++) deep = { inner: deep };
+  const revoked = Proxy.revocable({}, {});
+  revoked.revoke();
+  const trapsThrow = new Proxy(
+    { type: 'generate', requestId: 'r9' },
+    {
+      ownKeys: () => {
+        throw new Error('ownKeys trap ran');
+      },
+    },
+  );
+  const thrownProxy = new Proxy({}, {
+    getPrototypeOf: () => {
+      throw new Error('getPrototypeOf trap ran');
+    },
+  });
+
+  const cases: [string, unknown, string | undefined][] = [
+    ['a hostile toString as the type', { type: hostileValue, requestId: 'r1' }, 'r1'],
+    ['a hostile toString as a field', generate({ prompt: hostileValue }), 'r1'],
+    ['a hostile value as a choice', generate({}, { model: hostileValue, aspectRatio: hostileValue }), 'r1'],
+    ['a hostile value as the step', { type: 'jobStep', jobId: 'j1', step: hostileValue }, undefined],
+    ['an array whose length getter throws', generate({ references: throwingGetter() }), 'r1'],
+    ['a getter that throws on the message', Object.defineProperty({ type: 'rescanHistory', requestId: 'r2' }, 'extra', { enumerable: true, get: () => { throw new Error('x'); } }), 'r2'],
+    ['a requestId behind a getter is not run', Object.defineProperty({ type: 'pickReferences' }, 'requestId', { enumerable: true, get: () => { throw new Error('x'); } }), undefined],
+    ['a getter throwing a proxy whose getPrototypeOf throws', Object.defineProperty({ type: 'rescanHistory', requestId: 'r3' }, 'x', { enumerable: true, get: () => { throw thrownProxy; } }), 'r3'],
+    ['deep nesting', generate({ choices: deep }), 'r1'],
+    ['a revoked proxy', revoked.proxy, undefined],
+    ['a proxy whose traps throw', trapsThrow, 'r9'],
+    ['a symbol as the type', { type: Symbol('x'), requestId: 'r4' }, 'r4'],
+    ['a function as the prompt', generate({ prompt: () => 'x' }), 'r1'],
+  ];
+  for (const [name, raw, requestId] of cases) {
+    test(name, () => {
+      const result = validateWebviewMessage(raw, context);
+      assert.equal(result.ok, false);
+      if (!result.ok) {
+        assert.equal(result.requestId, requestId);
+        assert.doesNotMatch(result.reason, /ran/, 'the sender\'s code ran and its text reached the reason');
+      }
+    });
+  }
+});

@@ -1,6 +1,7 @@
 // How long the client waits before trying again, from headers, RetryInfo or backoff.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { describeDuration } from '../../src/core/errors';
 import { isDailyQuota, retryAfterFromHeaders, retryDelayFromError, RetryPolicy, systemClock } from '../../src/core/retry';
 
 const retryInfo = (retryDelay: unknown) => ({ error: { details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay }] } });
@@ -37,7 +38,7 @@ describe('reading waits', () => {
   test('Retry-After as an HTTP date, in the past, or as an array', () => {
     const now = Date.parse('2025-01-01T00:00:00Z');
     assert.deepEqual(retryAfterFromHeaders({ 'retry-after': 'Wed, 01 Jan 2025 00:00:30 GMT' }, now), { ms: 30_000, source: 'Retry-After' });
-    assert.deepEqual(retryAfterFromHeaders({ 'retry-after': 'Tue, 31 Dec 2024 23:00:00 GMT' }, now), { ms: 0, source: 'Retry-After' });
+    assert.equal(retryAfterFromHeaders({ 'retry-after': 'Tue, 31 Dec 2024 23:00:00 GMT' }, now), undefined, 'a date in the past is no wait: back off');
     assert.deepEqual(retryAfterFromHeaders({ 'retry-after': ['2', '5'] }, now), { ms: 2000, source: 'Retry-After' });
     assert.equal(retryAfterFromHeaders({}, now), undefined);
   });
@@ -48,6 +49,25 @@ describe('reading waits', () => {
     assert.equal(retryDelayFromError(retryInfo({ seconds: 3, nanos: 250_000_000 })), 3250);
     assert.equal(retryDelayFromError({ error: { details: [{ '@type': 'other', retryDelay: '2s' }] } }), undefined);
     assert.equal(retryDelayFromError('not an object'), undefined);
+  });
+
+  test('zero, negative, unreadable and absurd waits count as absent, so backoff decides', () => {
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    const policy = new RetryPolicy({ maxRetries: 3, random: () => 0 });
+    const backoff = { ms: 500, source: 'backoff' };
+    const garbage = ['0', '-1', '-0.5', '9'.repeat(400), 'NaN', 'Infinity', '-Infinity', '1e400', '0x10', ' ', '3 s', '2.', 'Wed, 01 Jan 3025 00:00:00 GMT'];
+    for (const value of garbage) {
+      assert.deepEqual(policy.waitAfter(1, { 'retry-after': value }, undefined, now), backoff, `Retry-After: ${value.slice(0, 20)}`);
+      assert.deepEqual(policy.waitAfter(1, { 'retry-after-ms': value }, undefined, now), backoff, `retry-after-ms: ${value.slice(0, 20)}`);
+      assert.deepEqual(policy.waitAfter(1, {}, retryInfo(`${value}s`), now), backoff, `retryDelay: ${value.slice(0, 20)}s`);
+    }
+    for (const delay of [{ seconds: -1 }, { seconds: 'Infinity' }, { seconds: Number.NaN }, { seconds: '9'.repeat(400) }, { nanos: -5 }, { seconds: {} }, { seconds: 0, nanos: 0 }]) {
+      assert.deepEqual(policy.waitAfter(1, {}, retryInfo(delay), now), backoff, JSON.stringify(delay));
+    }
+    // A broken header does not hide a good RetryInfo, and a real long wait (a day) is still honoured as asked.
+    assert.deepEqual(policy.waitAfter(1, { 'retry-after': '-1' }, retryInfo('3s'), now), { ms: 3000, source: 'RetryInfo' });
+    assert.deepEqual(policy.waitAfter(1, { 'retry-after': '86400' }, undefined, now), { ms: 86_400_000, source: 'Retry-After' });
+    assert.equal(describeDuration(Number.POSITIVE_INFINITY), 'an unknown time');
   });
 
   test('a daily quota is recognised from QuotaFailure violations', () => {

@@ -9,7 +9,7 @@ import { ImageError, type ImageErrorKind } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
 import { readRecipe, recipeInsertionOfLength, recipeSlot, removeRecipe, type Recipe } from '../../src/core/recipe';
 import { TempImageFile } from '../../src/core/streamFile';
-import type { ImageSink } from '../../src/core/streamSink';
+import type { ImageSink, NewImage } from '../../src/core/streamSink';
 import type { Transport } from '../../src/core/transport';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { encodeJpeg, encodePng } from '../server/imageFactory';
@@ -273,6 +273,26 @@ describe('the recipe goes in on the way', () => {
       await file.abort();
     });
   }
+
+  test('jpeg with EXIF, arriving a few bytes at a time: the slot goes after the JFIF and EXIF segments', async () => {
+    const app0End = 4 + ((JPEG[4] << 8) | JPEG[5]);
+    const exif = Buffer.alloc(5004);
+    exif.set([0xff, 0xe1, (5002 >> 8) & 0xff, 5002 & 0xff], 0);
+    const image = Buffer.concat([JPEG.subarray(0, app0End), exif, JPEG.subarray(app0End)]);
+    const folder = path.join(dir, 'recipe-exif');
+    fs.mkdirSync(folder, { recursive: true });
+    const slot = recipeSlot('jpeg', recipe);
+    assert.ok(slot);
+    const file = await TempImageFile.create(path.join(folder, '.exif.part'), { format: 'jpeg', mimeType: 'image/jpeg' } satisfies NewImage, slot);
+    for (let at = 0; at < image.length; at += 7) await file.write(image.subarray(at, at + 7));
+    await file.end();
+    await file.close();
+    const saved = fs.readFileSync(file.path);
+    assert.deepEqual([...saved.subarray(app0End + exif.length, app0End + exif.length + 2)], [0xff, 0xfe], 'the COM segment is not after APP1');
+    assert.deepEqual(readRecipe(saved), recipe);
+    assert.equal(sha256(removeRecipe(saved)), sha256(image));
+    await file.abort();
+  });
 
   test('a recipe that outgrew its slot drops the usage, then shortens the prompt, never the length', () => {
     const slot = recipeSlot('png', recipe);
