@@ -93,7 +93,7 @@ export class ImageGenerator {
     const token = await this.tokens.get(settings.baseUrl);
     const host = hostOf(settings.baseUrl);
     if (!token) {
-      throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Token…" first.`, { host });
+      throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Key (Token)…" first.`, { host });
     }
     const earlier = request.refine ? this.conversations.get(request.refine.toString()) : undefined;
     const history = earlier ? await this.withImages(earlier) : undefined;

@@ -1,4 +1,4 @@
-// "Clear API Token": forget the token stored for the current base URL's origin.
+// "Clear API Key": forget the token stored for the current base URL's origin.
 import * as vscode from 'vscode';
 import { hostOf } from '../core/origin';
 import type { Log } from '../log';

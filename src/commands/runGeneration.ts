@@ -89,9 +89,9 @@ async function showFailure(error: unknown, message: string, retry: (() => Promis
     return;
   }
   const needsToken = isImageError(error) && (error.kind === 'noToken' || error.kind === 'authRejected');
-  const actions = needsToken ? ['Set API Token'] : ['Show Log'];
+  const actions = needsToken ? ['Set API Key'] : ['Show Log'];
   const choice = await vscode.window.showErrorMessage(message, ...actions);
-  if (choice === 'Set API Token') {
+  if (choice === 'Set API Key') {
     const stored = await vscode.commands.executeCommand<boolean>(CommandIds.setToken);
     if (stored && retry) await retry();
   } else if (choice === 'Show Log') {

@@ -1,4 +1,4 @@
-// "Set API Token…": choose a provider on first use, then store a token for the current base URL's origin.
+// "Set API Key (Token)…": choose a provider on first use, then store a token for the current base URL's origin.
 import * as vscode from 'vscode';
 import { hostOf, isPlainHttpToRemoteHost } from '../core/origin';
 import type { Log } from '../log';

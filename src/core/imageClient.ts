@@ -129,7 +129,7 @@ export class ImageClient {
     const log = redactingLog(this.log, token);
     try {
       if (!token) {
-        throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Token…" to add one.`, { host });
+        throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Key (Token)…" to add one.`, { host });
       }
       validateJob(job, host);
       const { url, headers, body, userTurn } = buildGenerateRequest(job, provider, token);
