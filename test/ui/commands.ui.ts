@@ -67,7 +67,10 @@ export default uiSuite('Palette and Explorer', [
       await box.widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 10_000 });
       await box.input.fill(label);
       await row(label).waitFor({ state: 'visible', timeout: 10_000 });
-      await row(label).click();
+      // The pointer still rests where the last pick was, so a description's hover can cover the row: click the row's
+      // top-left padding, which has no hover, after moving the pointer off the list.
+      await page.mouse.move(0, 0);
+      await row(label).click({ position: { x: 4, y: 4 } });
     };
     await choose('Options for this run', 'Model');
     await box.widget.locator('.quick-input-title', { hasText: 'Model for this run' }).waitFor({ state: 'visible', timeout: 10_000 });
