@@ -15,6 +15,7 @@ import {
   waitForWorkbench,
 } from './vscodeServer';
 import { createWorkspace } from './workspace';
+import { findWebviewFrame, showImageStudio } from '../ui/workbench';
 
 const DEMO_TOKEN = 'demo';
 
@@ -50,10 +51,12 @@ async function main(): Promise<number> {
     await page.goto(url);
     await waitForWorkbench(page);
     // Show the extension's panel, so the picture proves the extension loaded.
-    await page.locator('.activitybar [aria-label^="Gemini Image Studio"]').first().click({ timeout: 15_000 });
+    await showImageStudio(page);
     await page.locator('.part.sidebar .composite.title', { hasText: /Gemini Image Studio/i }).waitFor({ timeout: 15_000 });
     await page.mouse.move(800, 500);
-    await page.waitForTimeout(1500);
+    // The panel has drawn once the host's first state filled the model picker.
+    const panel = await findWebviewFrame(page, '#prompt', 20_000);
+    await panel.locator('#model option').first().waitFor({ state: 'attached', timeout: 15_000 });
     fs.mkdirSync(path.dirname(path.resolve(screenshot)), { recursive: true });
     await page.screenshot({ path: screenshot });
     console.log(`demo: the workbench loaded with the extension; screenshot saved to ${screenshot}`);
