@@ -109,6 +109,8 @@ function testContexts() {
 
 async function main() {
   const configs = tests ? testContexts() : productContexts();
+  // A release must hold only this build's files: stale bundles and source maps of earlier builds would ship too.
+  if (production && !tests) fs.rmSync(path.join(__dirname, 'dist'), { recursive: true, force: true });
   if (!tests) copyCodicons();
   const contexts = await Promise.all(configs.map((config) => esbuild.context(config)));
   if (watch) {

@@ -123,7 +123,7 @@ export class ImageGenerator {
     const host = hostOf(settings.baseUrl);
     if (!token) {
       // Named with its path: a token stored for another path on this host (another tenant) is not used here.
-      throw new ImageError('noToken', `No API token is set for ${tokenScopeLabel(settings.baseUrl)}. Run "Gemini Image: Set API Token…" first.`, { host });
+      throw new ImageError('noToken', `No API token is set for ${tokenScopeLabel(settings.baseUrl)}. Run "Gemini Image: Set API Key (Token)…" first.`, { host });
     }
     const earlier = request.refine ? this.conversations.get(request.refine.toString()) : undefined;
     const history = earlier ? await this.withImages(earlier) : undefined;

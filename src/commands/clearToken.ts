@@ -1,4 +1,4 @@
-// "Clear API Token": forget the token stored for the current base URL (origin + path).
+// "Clear API Key": forget the token stored for the current base URL (origin + path).
 import * as vscode from 'vscode';
 import { notificationText } from '../core/notificationText';
 import { tokenScopeLabel } from '../core/tokenScope';

@@ -125,12 +125,12 @@ async function showFailure(
   }
   const needsToken = isImageError(error) && (error.kind === 'noToken' || error.kind === 'authRejected');
   const notFound = isImageError(error) && error.kind === 'modelNotFound';
-  const actions = needsToken ? ['Set API Token'] : notFound ? ['Choose a Model…', 'Show Log'] : ['Show Log'];
+  const actions = needsToken ? ['Set API Key'] : notFound ? ['Choose a Model…', 'Show Log'] : ['Show Log'];
   const choice = await vscode.window.showErrorMessage(message, ...actions);
   if (choice === 'Choose a Model…') {
     const model = await chooseImageModel(catalog);
     if (model && retry) await retry({ model });
-  } else if (choice === 'Set API Token') {
+  } else if (choice === 'Set API Key') {
     const stored = await vscode.commands.executeCommand<boolean>(CommandIds.setToken);
     if (stored && retry) await retry();
   } else if (choice === 'Show Log') {

@@ -1,4 +1,4 @@
-// "Set API Token…": choose a provider on first use, then store a token for the current base URL (origin + path).
+// "Set API Key (Token)…": choose a provider on first use, then store a token for the current base URL (origin + path).
 import * as vscode from 'vscode';
 import { notificationText } from '../core/notificationText';
 import { hostOf, isPlainHttpToRemoteHost } from '../core/origin';

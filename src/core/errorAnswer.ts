@@ -212,7 +212,7 @@ export function errorFromAnswer(answer: ErrorAnswer, context: ErrorContext): Ima
     case 'keyRejected':
     case 'forbidden':
       return error(
-        `${host} rejected the API token ${said}. Run "Gemini Image: Set API Token…" to enter a valid token for ${host}` +
+        `${host} rejected the API token ${said}. Run "Gemini Image: Set API Key (Token)…" to enter a valid token for ${host}` +
           (cause === 'forbidden' ? ', or check that this token may use this model.' : '.'),
       );
     case 'tooLarge':

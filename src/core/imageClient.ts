@@ -137,7 +137,7 @@ export class ImageClient {
     const log = redactingLog(this.log, token);
     try {
       if (!token) {
-        throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Token…" to add one.`, { host });
+        throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Key (Token)…" to add one.`, { host });
       }
       validateJob(job, host, provider.maxRequestBytes ?? maxRequestBytesFor(provider.baseUrl));
       const { url, headers, body, userTurn } = buildGenerateRequest(job, provider, token);

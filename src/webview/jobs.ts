@@ -5,7 +5,7 @@ import { baseName, formatDuration, truncate } from './format';
 import type { HostChannel } from './host';
 
 const STEP_BUTTONS: Record<NextStep, { icon: string; label: string }> = {
-  setToken: { icon: 'key', label: 'Set API Token…' },
+  setToken: { icon: 'key', label: 'Set API Key…' },
   retry: { icon: 'refresh', label: 'Retry' },
   showLog: { icon: 'output', label: 'Show Log' },
   openSettings: { icon: 'settings-gear', label: 'Open Settings' },

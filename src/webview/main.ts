@@ -85,7 +85,7 @@ function renderTokenBar(panel: PanelState): void {
     }),
     panel.hasToken
       ? iconButton('key', `Change the API token for ${panel.host}…`, setToken)
-      : textButton('key', 'Set API Token…', 'secondary', setToken),
+      : textButton('key', 'Set API Key…', 'secondary', setToken),
   );
 }
 

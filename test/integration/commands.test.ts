@@ -217,7 +217,7 @@ suite('Generate, edit and refine', () => {
     await enqueueFaults(...[1, 2, 3, 4].map(() => ({ kind: 'replay' as const, status: fixture.status, headers: fixture.headers, body: fixture.body })));
     const error = await rejection(() => generate({ prompt: 'A fox on credit' }));
     assert.match(error.message, /billing/);
-    assert.doesNotMatch(error.message, /Set API Token/);
+    assert.doesNotMatch(error.message, /Set API Key/);
     assert.equal((await generatedBodies()).length, 1, 'billing must not be retried');
   });
 
@@ -293,7 +293,7 @@ suite('Generate, edit and refine', () => {
       assert.equal(await (await api()).hasToken(), false);
       const error = await rejection(() => generate({ prompt: 'A fox for tenant b' }));
       assert.match(error.message, /tenant-b/, 'the message must say which base has no token');
-      assert.match(error.message, /Set API Token/);
+      assert.match(error.message, /Set API Key/);
       const elsewhere = (await recordedRequests()).filter((request) => !request.path.startsWith('/tenant-a/'));
       assert.deepEqual(elsewhere, [], 'tenant b was contacted without a token of its own');
     } finally {
@@ -331,7 +331,7 @@ suite('Generate, edit and refine', () => {
       assert.equal(await (await api()).hasToken(), false);
       const error = await rejection(() => generate({ prompt: 'A fox elsewhere' }));
       assert.ok(error.message.includes(new URL(other.url).host), error.message);
-      assert.match(error.message, /Set API Token/);
+      assert.match(error.message, /Set API Key/);
       for (const request of other.requests) assertNoToken(request.headers, 'a request to the other origin');
       assert.equal(other.requests.length, 0, 'the other origin was contacted without a token of its own');
     } finally {

@@ -1,6 +1,7 @@
 // `npm start`: the extension in a real VS Code on 127.0.0.1, talking to the local Gemini server, until Ctrl+C.
 // Options: --screenshot FILE opens the workbench in headless Chromium, saves a screenshot and exits (checks the demo).
 // Ports: GEMINI_PORT (default 8787) and VSCODE_PORT (default 8080); a busy port falls back to a free one.
+// GIS_DEMO_DIR (default .vscode-test) holds the demo's VS Code data and workspace (the demo test uses its own).
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -14,6 +15,7 @@ import {
   waitForWorkbench,
 } from './vscodeServer';
 import { createWorkspace } from './workspace';
+import { findWebviewFrame, showImageStudio } from '../ui/workbench';
 
 const DEMO_TOKEN = 'demo';
 
@@ -27,10 +29,11 @@ async function main(): Promise<number> {
     smallImages: false,
   });
   onCleanup(() => gemini.close());
-  const demoDir = path.join(REPO_ROOT, '.vscode-test', 'demo');
+  const home = path.resolve(process.env.GIS_DEMO_DIR ?? path.join(REPO_ROOT, '.vscode-test'));
+  const demoDir = path.join(home, 'demo');
   fs.mkdirSync(demoDir, { recursive: true });
   // Keep what the user made in an earlier demo, but always point the settings at this run's server.
-  const workspace = path.join(REPO_ROOT, '.vscode-test', 'demo-workspace');
+  const workspace = path.join(home, 'demo-workspace');
   if (fs.existsSync(workspace)) writeWorkspaceSettings(workspace, gemini.url);
   else createWorkspace(workspace, gemini.url);
 
@@ -48,10 +51,12 @@ async function main(): Promise<number> {
     await page.goto(url);
     await waitForWorkbench(page);
     // Show the extension's panel, so the picture proves the extension loaded.
-    await page.locator('.activitybar [aria-label^="Gemini Image Studio"]').first().click({ timeout: 15_000 });
+    await showImageStudio(page);
     await page.locator('.part.sidebar .composite.title', { hasText: /Gemini Image Studio/i }).waitFor({ timeout: 15_000 });
     await page.mouse.move(800, 500);
-    await page.waitForTimeout(1500);
+    // The panel has drawn once the host's first state filled the model picker.
+    const panel = await findWebviewFrame(page, '#prompt', 20_000);
+    await panel.locator('#model option').first().waitFor({ state: 'attached', timeout: 15_000 });
     fs.mkdirSync(path.dirname(path.resolve(screenshot)), { recursive: true });
     await page.screenshot({ path: screenshot });
     console.log(`demo: the workbench loaded with the extension; screenshot saved to ${screenshot}`);
@@ -69,7 +74,7 @@ Gemini Image Studio demo is running.
 
   The workspace (${path.relative(REPO_ROOT, workspace)}) points geminiImage.baseUrl at the local
   Gemini-compatible server ${gemini.url}, which draws real images offline.
-  When the extension asks for a token (Gemini Image: Set API Token…, or the panel's button), enter:  ${DEMO_TOKEN}
+  When the extension asks for a token (Gemini Image: Set API Key (Token)…, or the panel's button), enter:  ${DEMO_TOKEN}
 
   Logs: ${path.relative(REPO_ROOT, server.logFile)}. Press Ctrl+C to stop everything.
 `);

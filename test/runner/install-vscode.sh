@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the offline test runners need: Debian packages and VS Code's server build (code-server).
+# Installs what `npm start` and `npm test` need (both run it; so do test:integration and test:ui): Debian packages and
+# VS Code's server build (code-server). Quick when everything is there; safe when two runs start it at once.
 set -euo pipefail
 
 CODE_SERVER_VERSION=4.100.3
@@ -23,6 +24,16 @@ fi
 
 if [ -f "$MARKER" ]; then
   echo "install-vscode: code-server $CODE_SERVER_VERSION already installed in $TARGET"
+  exit 0
+fi
+
+# One install at a time per cache (npm start and npm test in two terminals, several checkouts sharing ~/.cache):
+# the second waits for the first, then finds its marker.
+mkdir -p "$CACHE_DIR"
+exec 9>"$CACHE_DIR/.install.lock"
+flock 9
+if [ -f "$MARKER" ]; then
+  echo "install-vscode: code-server $CODE_SERVER_VERSION was installed in $TARGET meanwhile"
   exit 0
 fi
 

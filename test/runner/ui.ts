@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startGeminiServer } from '../server/geminiServer';
-import type { UiContext, UiSuite } from '../ui/harness';
+import { takeRetries, type UiContext, type UiSuite } from '../ui/harness';
 import { onCleanup, runMain } from './cleanup';
 import { formatCounts, type Counts } from './counts';
 import {
@@ -92,11 +92,11 @@ async function main(): Promise<number> {
       try {
         await withTimeout(test.run(context), test.timeoutMs ?? STEP_TIMEOUT_MS);
         counts.passed += 1;
-        console.log(`    ✔ ${test.name} (${Date.now() - testStarted}ms)`);
+        console.log(`    ✔ ${test.name} (${Date.now() - testStarted}ms)${retryNote(page)}`);
       } catch (error) {
         failedBefore = true;
         counts.failed += 1;
-        console.log(`    ✘ ${test.name} (${Date.now() - testStarted}ms)\n${indent(describe(error), 8)}`);
+        console.log(`    ✘ ${test.name} (${Date.now() - testStarted}ms)${retryNote(page)}\n${indent(describe(error), 8)}`);
         await failureScreenshot(page, slug, test.name);
       }
     }
@@ -151,6 +151,12 @@ async function failureScreenshot(page: Page, slug: string, name: string): Promis
   } catch {
     // the page is gone; the error above says why
   }
+}
+
+/** " — needed a retry: …" for each retry a shared move reported during the step, so a flaky start is never silent. */
+function retryNote(page: Page): string {
+  const retries = takeRetries(page);
+  return retries.length === 0 ? '' : `\n        needed ${retries.length === 1 ? 'a retry' : `${retries.length} retries`}: ${retries.join('; ')}`;
 }
 
 function describe(error: unknown): string {

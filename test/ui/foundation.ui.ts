@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { step, uiSuite } from './harness';
-import { findWebviewFrame, openViewContainer, quickInput, runCommand, sidebarView, visibleText, waitForNotification } from './workbench';
+import { findWebviewFrame, paletteRow, quickInput, runCommand, sidebarView, visibleText, waitForNotification } from './workbench';
 
 export default uiSuite('Foundation', [
   step('the workbench opens the fixture workspace', async ({ page, screenshot }) => {
@@ -10,9 +10,18 @@ export default uiSuite('Foundation', [
     await screenshot('workbench');
   }),
 
-  step('Set API Token… asks for the token in a password box naming the host', async ({ page, gemini, screenshot }) => {
+  step('typing "token" or "key" in the palette finds Set API Key (Token)…', async ({ page, screenshot }) => {
+    for (const typed of ['token', 'key']) {
+      const row = await paletteRow(page, `>${typed}`, 'Gemini Image: Set API Key (Token)…');
+      assert.match(await row.innerText(), /Set API Key \(Token\)…/);
+      if (typed === 'token') await screenshot('palette-token');
+      await page.keyboard.press('Escape');
+    }
+  }),
+
+  step('Set API Key (Token)… asks for the token in a password box naming the host', async ({ page, gemini, screenshot }) => {
     const host = new URL(gemini.url).host;
-    await runCommand(page, 'Gemini Image: Set API Token…');
+    await runCommand(page, 'Gemini Image: Set API Key (Token)…');
     const box = quickInput(page);
     await box.input.waitFor({ state: 'visible' });
     assert.equal(await box.input.getAttribute('type'), 'password', 'the token box does not hide what is typed');
@@ -32,7 +41,9 @@ export default uiSuite('Foundation', [
   }),
 
   step('the activity bar opens Gemini Image Studio with the Image Studio panel', async ({ page, screenshot }) => {
-    await openViewContainer(page, 'Gemini Image Studio');
+    // The Explorer is showing (a fresh window), so a click on our icon opens our container rather than toggling it.
+    await page.locator('.activitybar .action-item.checked [aria-label^="Explorer"]').first().waitFor({ timeout: 10_000 });
+    await page.locator('.activitybar [aria-label^="Gemini Image Studio"]').first().click();
     await sidebarView(page, 'Image Studio').waitFor({ state: 'visible', timeout: 10_000 });
     const frame = await findWebviewFrame(page, { title: 'Image Studio' });
     await frame.locator('button').first().waitFor({ state: 'visible', timeout: 10_000 });

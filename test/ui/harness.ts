@@ -32,3 +32,17 @@ export function uiSuite(name: string, tests: readonly UiTest[]): UiSuite {
 export function step(name: string, run: (ui: UiContext) => Promise<void>, timeoutMs?: number): UiTest {
   return timeoutMs === undefined ? { name, run } : { name, run, timeoutMs };
 }
+
+/** What a step needed beyond its plan (a retried palette, say), printed beside its result: keyed by the suite's page. */
+const retries = new WeakMap<Page, string[]>();
+
+export function reportRetry(page: Page, what: string): void {
+  retries.set(page, [...(retries.get(page) ?? []), what]);
+}
+
+/** The retries reported on `page` since the last call (the runner prints them under the step that needed them). */
+export function takeRetries(page: Page): string[] {
+  const reported = retries.get(page) ?? [];
+  retries.delete(page);
+  return reported;
+}

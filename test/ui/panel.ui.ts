@@ -22,7 +22,7 @@ import {
   widenSidebar,
   withoutRecipe,
 } from './panelDriver';
-import { openViewContainer, quickInput } from './workbench';
+import { quickInput, showExplorer } from './workbench';
 
 let frame: Frame;
 let historyBeforeReload: string[] = [];
@@ -111,7 +111,7 @@ export default uiSuite('Image Studio panel', [
   }),
 
   step('a reference added from the Explorer context menu and one from the picker are both sent', async ({ page, gemini, workspace, screenshot }) => {
-    await openViewContainer(page, 'Explorer');
+    await showExplorer(page);
     const explorerRow = (name: string) => page.locator('.explorer-folders-view').getByRole('treeitem', { name, exact: true });
     await explorerRow('images').waitFor();
     if ((await explorerRow('sunset.png').count()) === 0) await explorerRow('images').click();

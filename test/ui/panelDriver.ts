@@ -6,11 +6,11 @@ import type { Frame, Locator, Page } from 'playwright-core';
 import { readRecipe, RECIPE_KEYWORD } from '../../src/core/recipe';
 import { SENTINEL_TOKEN } from '../sentinel';
 import type { RecordedRequest } from '../server/geminiServer';
-import { findWebviewFrame, openViewContainer, quickInput, runCommand, waitForNotification } from './workbench';
+import { findWebviewFrame, quickInput, runCommand, showImageStudio, waitForNotification } from './workbench';
 
 /** Sets the test token through the palette (each suite's browser starts with empty secret storage). */
 export async function setToken(page: Page): Promise<void> {
-  await runCommand(page, 'Gemini Image: Set API Token…');
+  await runCommand(page, 'Gemini Image: Set API Key (Token)…');
   const box = quickInput(page);
   await box.input.waitFor({ state: 'visible' });
   await box.input.fill(SENTINEL_TOKEN);
@@ -20,7 +20,7 @@ export async function setToken(page: Page): Promise<void> {
 
 /** Opens the Image Studio view and returns the webview frame once the host has sent its state. */
 export async function openPanel(page: Page): Promise<Frame> {
-  await openViewContainer(page, 'Gemini Image Studio');
+  await showImageStudio(page);
   return panelFrame(page);
 }
 

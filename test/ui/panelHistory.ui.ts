@@ -93,7 +93,7 @@ export default uiSuite('Image Studio history', [
     await frame.locator('#gallery-filter').fill('');
   }),
 
-  step('"Generate again" without a token offers Set API Token inline, then sends the recipe', async ({ page, gemini }) => {
+  step('"Generate again" without a token offers Set API Key inline, then sends the recipe', async ({ page, gemini }) => {
     await frame.locator('#token-bar.missing').waitFor();
     await frame.locator('#gallery-filter').fill('study number 999:');
     const requestsBefore = generateRequests(gemini.requests).length;
@@ -101,7 +101,7 @@ export default uiSuite('Image Studio history', [
     const card = frame.locator('.job.job-failed').first();
     await card.waitFor({ timeout: 15_000 });
     assert.match(await card.innerText(), /No API token is set for 127\.0\.0\.1/);
-    await card.getByRole('button', { name: 'Set API Token…' }).click();
+    await card.getByRole('button', { name: 'Set API Key…' }).click();
     const box = quickInput(page);
     await box.input.waitFor({ state: 'visible' });
     await box.input.fill(SENTINEL_TOKEN);

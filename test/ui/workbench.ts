@@ -1,12 +1,22 @@
 // Playwright moves on VS Code's web workbench that UI tests share: palette, input boxes, notifications, views, webviews.
 import type { Frame, Locator, Page } from 'playwright-core';
+import { reportRetry } from './harness';
 
 const QUICK_INPUT = '.quick-input-widget';
 
-/** Runs a command from the palette by its full title, e.g. "Gemini Image: Set API Token…". */
+/** Runs a command from the palette by its full title, e.g. "Gemini Image: Set API Key (Token)…". */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  // Right after the workbench shows, the palette can open before the extension's commands are known, and an open
-  // palette never learns of them: close it and try again, waiting longer each time.
+  await paletteRow(page, `>${title}`, title);
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * Opens the palette, types `text` and waits for a row holding `rowText`; leaves the palette open on it.
+ * Right after the workbench shows, the palette can open before the extension's commands are known, and an open
+ * palette never learns of them: then it closes and tries again, waiting longer each time, and the step's output
+ * says so (a retry is reported, never hidden).
+ */
+export async function paletteRow(page: Page, text: string, rowText: string | RegExp): Promise<Locator> {
   const waits = [2000, 4000, 8000];
   for (let attempt = 0; ; attempt++) {
     try {
@@ -14,16 +24,45 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       await page.keyboard.press('F1');
       const input = page.locator(`${QUICK_INPUT} input`);
       await input.waitFor({ state: 'visible', timeout: 5000 });
-      await input.fill(`>${title}`);
-      const row = page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row`, { hasText: title }).first();
+      await input.fill(text);
+      const row = page.locator(`${QUICK_INPUT} .quick-input-list .monaco-list-row`, { hasText: rowText }).first();
       await row.waitFor({ state: 'visible', timeout: waits[attempt] });
-      await page.keyboard.press('Enter');
-      return;
+      if (attempt > 0) reportRetry(page, `the palette listed ${JSON.stringify(String(rowText))} for ${JSON.stringify(text)} only on attempt ${attempt + 1}`);
+      return row;
     } catch (error) {
       if (attempt + 1 >= waits.length) throw error;
       await page.keyboard.press('Escape');
     }
   }
+}
+
+/**
+ * Waits for a notification whose message matches `text` in VS Code's notification list (Notifications: Show
+ * Notifications), returns its text and closes the list again. The list holds every notification; a toast is only a
+ * view of it that VS Code skips when more than 3 notifications arrive within 800 ms (a test on a fast machine does
+ * that, a person does not), hides on Escape and removes after 15 s.
+ */
+export async function waitForNotificationInList(page: Page, text: string | RegExp, timeoutMs = 10_000): Promise<string> {
+  await runCommand(page, 'Notifications: Show Notifications');
+  const center = page.locator('.notifications-center');
+  const item = center.locator('.notification-list-item-message', { hasText: text }).first();
+  await item.waitFor({ state: 'visible', timeout: timeoutMs });
+  const message = await item.innerText();
+  await runCommand(page, 'Notifications: Hide Notifications');
+  await page.locator('.notifications-center.visible').waitFor({ state: 'hidden', timeout: 10_000 });
+  return message;
+}
+
+/** Shows the Image Studio view with our own command: idempotent, unlike a click on the activity icon (a toggle). */
+export async function showImageStudio(page: Page): Promise<void> {
+  await runCommand(page, 'Gemini Image: Open Image Studio');
+  await page.locator('.activitybar .action-item.checked [aria-label^="Gemini Image Studio"]').first().waitFor({ timeout: 15_000 });
+}
+
+/** Shows the Explorer with VS Code's own command (idempotent). */
+export async function showExplorer(page: Page): Promise<void> {
+  await runCommand(page, 'View: Show Explorer');
+  await page.locator('.explorer-folders-view').first().waitFor({ state: 'visible', timeout: 15_000 });
 }
 
 /** The open input box (quick input) and its texts. */
@@ -47,14 +86,6 @@ export async function waitForNotification(page: Page, text: string | RegExp, tim
   const toast = page.locator('.notification-list-item-message', { hasText: text }).first();
   await toast.waitFor({ state: 'visible', timeout: timeoutMs });
   return toast;
-}
-
-/** Opens an activity-bar view container by its title (e.g. "Gemini Image Studio") unless it is already showing. */
-export async function openViewContainer(page: Page, title: string): Promise<void> {
-  const item = page.locator(`.activitybar [aria-label^="${title}"]`).first();
-  await item.waitFor({ state: 'visible', timeout: 10_000 });
-  const checked = page.locator(`.activitybar .action-item.checked [aria-label^="${title}"]`);
-  if ((await checked.count()) === 0) await item.click();
 }
 
 /** The sidebar's pane (or single-view title) whose header names `viewName`. */

@@ -206,7 +206,7 @@ describe('error statuses', () => {
     server.enqueue();
     const error = await failure(client().generate(imageJob(), provider(server.url), OTHER_TOKEN), 'authRejected');
     assert.match(error.message, /API key not valid/);
-    assert.match(error.message, /Set API Token/);
+    assert.match(error.message, /Set API Key/);
     assert.ok(!error.message.includes(OTHER_TOKEN));
   });
 
@@ -217,7 +217,7 @@ describe('error statuses', () => {
 
   test('no token: nothing is sent', async () => {
     const error = await failure(client().generate(imageJob(), provider(server.url), undefined), 'noToken');
-    assert.match(error.message, /Set API Token/);
+    assert.match(error.message, /Set API Key/);
     assert.equal(server.requests.length, 0);
   });
 
