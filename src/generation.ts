@@ -54,6 +54,8 @@ export interface GenerationRequest {
   readonly refine?: vscode.Uri;
   /** Where to save when no workspace folder is open (asked by the command). */
   readonly fallbackFolder?: vscode.Uri;
+  /** The file name (without extension) to save under instead of the prompt's slug; -2, -3… if taken. */
+  readonly fileStem?: string;
 }
 
 export type GenerationOutcome = ImageJobOutcome<vscode.Uri> & {
@@ -142,7 +144,7 @@ export class ImageGenerator {
           provider,
           token,
           variants: chosen.variants,
-          slug: slugFromPrompt(request.prompt),
+          slug: request.fileStem ?? slugFromPrompt(request.prompt),
           refinedFrom: request.refine ? vscode.workspace.asRelativePath(request.refine) : undefined,
           earlier: history ? earlier : undefined,
         },
@@ -169,7 +171,8 @@ export class ImageGenerator {
     }
   }
 
-  private async outputFolder(settings: Settings, request: GenerationRequest): Promise<vscode.Uri> {
+  /** The folder a run saves into (the outputFolder setting or the run's own, inside the workspace). */
+  async outputFolder(settings: Settings, request: GenerationRequest): Promise<vscode.Uri> {
     const source = request.refine ?? request.references[0];
     const sourceFolder = source ? vscode.workspace.getWorkspaceFolder(source) : undefined;
     const workspaceFolder = sourceFolder ?? vscode.workspace.workspaceFolders?.[0];
