@@ -1,7 +1,7 @@
 // The Language Model Tool agents call in VS Code's agent mode: confirms what will be sent and where, then runs a job.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeAgentResult, parseAgentRequest, stemFor, type AgentImageRequest } from '../core/jobs/agentRequest';
+import { confirmationLines, describeAgentResult, parseAgentRequest, stemFor, type AgentImageRequest } from '../core/jobs/agentRequest';
 import { isInside } from '../core/outputFolder';
 import { hostOf } from '../core/origin';
 import type { GenerationRequest, ImageGenerator, RunOptions } from '../generation';
@@ -36,14 +36,9 @@ class GenerateImageTool implements vscode.LanguageModelTool<unknown> {
     }
     const model = request.model ?? settings.model;
     const message = new vscode.MarkdownString(undefined, false);
-    message.appendMarkdown('Generate an image with **').appendText(model).appendMarkdown('** at **').appendText(hostOf(settings.baseUrl)).appendMarkdown('**\n\n');
-    message.appendMarkdown('Prompt: ').appendText(request.prompt).appendMarkdown('\n\n');
-    const chosen = [request.aspectRatio && `aspect ratio ${request.aspectRatio}`, request.imageSize && `size ${request.imageSize}`].filter(Boolean);
-    if (chosen.length > 0) message.appendMarkdown('Options: ').appendText(chosen.join(', ')).appendMarkdown('\n\n');
-    if (generation.references.length > 0) {
-      message.appendMarkdown('Uploads: ').appendText(generation.references.map(relative).join(', ')).appendMarkdown('\n\n');
-    }
-    message.appendMarkdown('Saves to: ').appendText(destination);
+    const lines = confirmationLines({ request, model, host: hostOf(settings.baseUrl), uploads: generation.references.map(relative), destination });
+    // Every value is the agent's or the settings' text: appended as text, so it can never become a link or markup.
+    for (const [label, text] of lines) message.appendMarkdown(`**${label}:** `).appendText(text).appendMarkdown('\n\n');
     return {
       invocationMessage: `Generating an image with ${model}…`,
       confirmationMessages: { title: 'Generate an image with Gemini?', message },

@@ -103,6 +103,7 @@ suite('Agent tool', () => {
       assert.match(message, /outside the workspace/);
     }
     assert.match(await failure({ prompt: 'x', fileName: '../escape' }), /without folders/);
+    assert.match(await failure({ prompt: 'x', outputFolder: '../elsewhere' }), /leaves the workspace/);
     assert.match(await failure({ prompt: 'x', aspectRatio: '8:1' }), /does not take aspect ratio 8:1/);
     assert.equal((await recordedRequests()).length, 0, 'a request was sent for invalid input');
     assert.equal(fs.existsSync(outputDir()), false);

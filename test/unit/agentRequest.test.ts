@@ -1,7 +1,7 @@
 // What agents may ask for: checked before anything is read or sent, with messages naming the field.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeAgentResult, fileStemOf, parseAgentRequest, stemFor } from '../../src/core/jobs/agentRequest';
+import { confirmationLines, describeAgentResult, fileStemOf, parseAgentRequest, stemFor } from '../../src/core/jobs/agentRequest';
 
 test('a minimal request uses the settings for everything it leaves out', () => {
   const request = parseAgentRequest({ prompt: '  A lighthouse at dawn ' });
@@ -67,4 +67,19 @@ test('the result names each file, the text, finish reason and usage', () => {
   assert.match(text, /The model said: Here is  your cover\./);
   assert.match(text, /Finish reason: STOP\n/);
   assert.match(text, /Usage: 10 prompt, 1290 output, 1300 total tokens/);
+});
+
+test('the confirmation shows the prompt, model and host, options, uploads and destination', () => {
+  const request = parseAgentRequest({ prompt: 'An icon', aspectRatio: '1:1', references: ['images/a.png'] });
+  const lines = confirmationLines({ request, model: 'gemini-3-pro-image', host: 'gateway.example:8443', uploads: ['images/a.png'], destination: 'art/an-icon.<png|jpg>' });
+  assert.deepEqual(lines, [
+    ['Prompt', 'An icon'],
+    ['Model', 'gemini-3-pro-image at gateway.example:8443'],
+    ['Options', 'aspect ratio 1:1'],
+    ['Uploads', 'images/a.png'],
+    ['Saves to', 'art/an-icon.<png|jpg>'],
+  ]);
+  const plain = confirmationLines({ request: parseAgentRequest({ prompt: 'p' }), model: 'm', host: 'h', uploads: [], destination: 'd' });
+  assert.deepEqual(plain.map(([label]) => label), ['Prompt', 'Model', 'Uploads', 'Saves to']);
+  assert.deepEqual(plain[2], ['Uploads', 'no images']);
 });

@@ -107,3 +107,23 @@ export function describeAgentResult(outcome: {
   lines.push('Reference a file by its path, e.g. in Markdown: ![description](path).');
   return lines.join('\n');
 }
+
+/** What a person approves before an agent's request is sent: each line a label and its (untrusted, plain) text. */
+export function confirmationLines(facts: {
+  request: AgentImageRequest;
+  model: string;
+  host: string;
+  uploads: readonly string[];
+  destination: string;
+}): [label: string, text: string][] {
+  const { request } = facts;
+  const options = [request.aspectRatio && `aspect ratio ${request.aspectRatio}`, request.imageSize && `size ${request.imageSize}`].filter(Boolean);
+  const lines: [string, string][] = [
+    ['Prompt', request.prompt],
+    ['Model', `${facts.model} at ${facts.host}`],
+  ];
+  if (options.length > 0) lines.push(['Options', options.join(', ')]);
+  lines.push(['Uploads', facts.uploads.length > 0 ? facts.uploads.join(', ') : 'no images']);
+  lines.push(['Saves to', facts.destination]);
+  return lines;
+}
