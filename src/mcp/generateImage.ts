@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { redactSecret } from '../core/errors';
 import type { ClientLog } from '../core/imageClient';
 import { parseAgentRequest, stemFor, describeAgentResult, type FieldNames } from '../core/jobs/agentRequest';
-import { DiskImageStore, type NameClaims } from '../core/jobs/imageStore';
+import { DiskImageStore, type SavingState } from '../core/jobs/imageStore';
+import { symlinkEscape } from '../core/outputFolder';
+import { referenceTooLarge } from '../core/validate';
 import { referenceFromBytes, runImageJob, type ImageStreamer } from '../core/jobs/runImageJob';
 import { thumbnailOf } from '../core/image/thumbnail';
 import type { ReferenceImage } from '../core/imageJob';
@@ -72,15 +74,18 @@ export interface GenerateImageDeps {
   readonly client: ImageStreamer;
   readonly log: ClientLog;
   /** Shared by every call, so two calls finishing together never pick the same name. */
-  readonly claims: NameClaims;
+  readonly saving: SavingState;
 }
 
 /** Runs one generate_image call. Never throws: failures are isError answers with the message a person would read. */
 export async function generateImage(input: unknown, deps: GenerateImageDeps, signal?: AbortSignal): Promise<ToolAnswer> {
-  const { config, client, log, claims } = deps;
+  const { config, client, log, saving } = deps;
   try {
     const request = parseAgentRequest(input, FIELDS);
     const references = await readReferences(request.references, config.root);
+    // A link inside the working folder (a cloned repository can ship one) must not lead the images outside it.
+    const escape = await symlinkEscape(config.outputFolder, config.root);
+    if (escape) throw new Error(escape);
     const model = request.model ?? config.model;
     const outcome = await runImageJob(
       {
@@ -90,7 +95,7 @@ export async function generateImage(input: unknown, deps: GenerateImageDeps, sig
         variants: 1,
         slug: stemFor(request),
       },
-      { client, store: new DiskImageStore(config.outputFolder, claims), log, signal },
+      { client, store: new DiskImageStore(config.outputFolder, saving), log, signal },
     );
     const relative = outcome.files.map((file) => path.relative(config.root, file).split(path.sep).join('/'));
     const text = describeAgentResult({ ...outcome, files: relative, model });
@@ -123,7 +128,11 @@ async function readReferences(references: readonly string[], root: string): Prom
     }
     // A link inside the folder that points outside it is outside too.
     if (!isInside(realRoot, real)) throw outside;
-    images.push(referenceFromBytes(path.basename(resolved), await fs.readFile(real)));
+    const name = path.basename(resolved);
+    // A multi-gigabyte file is refused from its size, before it is read into memory.
+    const tooLarge = referenceTooLarge(name, (await fs.stat(real)).size);
+    if (tooLarge) throw new Error(tooLarge);
+    images.push(referenceFromBytes(name, await fs.readFile(real)));
   }
   return images;
 }

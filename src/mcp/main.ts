@@ -7,6 +7,7 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprot
 import { redactSecret } from '../core/errors';
 import type { ClientLog } from '../core/imageClient';
 import { ImageClient } from '../core/imageClient';
+import { SavingState } from '../core/jobs/imageStore';
 import { isPlainHttpToRemoteHost } from '../core/origin';
 import { resolveProxySettings } from '../core/proxy';
 import { readMcpConfig } from './config';
@@ -26,14 +27,14 @@ async function main(): Promise<void> {
 
   const transport = loadHttpModule().createUndiciTransport({ proxy: resolveProxySettings({}, process.env) });
   const client = new ImageClient({ transport, log });
-  const claims = new Set<string>();
+  const saving = new SavingState(log);
   const server = new Server({ name: 'gemini-image-studio', version: version() }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [GENERATE_IMAGE_TOOL] }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     if (request.params.name !== GENERATE_IMAGE) {
       return { content: [{ type: 'text' as const, text: `Unknown tool ${request.params.name}; this server offers ${GENERATE_IMAGE}.` }], isError: true };
     }
-    return generateImage(request.params.arguments ?? {}, { config, client, log, claims }, extra.signal);
+    return generateImage(request.params.arguments ?? {}, { config, client, log, saving }, extra.signal);
   });
   const shutdown = (): void => {
     void transport.close().finally(() => process.exit(0));
