@@ -75,18 +75,20 @@ export interface GenerateImageDeps {
   readonly log: ClientLog;
   /** Shared by every call, so two calls finishing together never pick the same name. */
   readonly saving: SavingState;
+  /** The model to send for the one asked for: `auto` becomes the best image model the provider lists. */
+  readonly resolveModel: (model: string, imageSize: string | undefined, signal?: AbortSignal) => Promise<string>;
 }
 
 /** Runs one generate_image call. Never throws: failures are isError answers with the message a person would read. */
 export async function generateImage(input: unknown, deps: GenerateImageDeps, signal?: AbortSignal): Promise<ToolAnswer> {
-  const { config, client, log, saving } = deps;
+  const { config, client, log, saving, resolveModel } = deps;
   try {
     const request = parseAgentRequest(input, FIELDS);
     const references = await readReferences(request.references, config.root);
     // A link inside the working folder (a cloned repository can ship one) must not lead the images outside it.
     const escape = await symlinkEscape(config.outputFolder, config.root);
     if (escape) throw new Error(escape);
-    const model = request.model ?? config.model;
+    const model = await resolveModel(request.model ?? config.model, request.imageSize, signal);
     const outcome = await runImageJob(
       {
         job: { prompt: request.prompt, references, model, aspectRatio: request.aspectRatio, imageSize: request.imageSize, includeText: true },

@@ -6,7 +6,9 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { redactSecret } from '../core/errors';
 import type { ClientLog } from '../core/imageClient';
-import { ImageClient } from '../core/imageClient';
+import { ImageClient, type ModelList } from '../core/imageClient';
+import { pickAutoModel } from '../core/modelChoice';
+import { isAutoModel } from '../core/models';
 import { SavingState } from '../core/jobs/imageStore';
 import { isPlainHttpToRemoteHost } from '../core/origin';
 import { resolveProxySettings } from '../core/proxy';
@@ -28,13 +30,25 @@ async function main(): Promise<void> {
   const transport = loadHttpModule().createUndiciTransport({ proxy: resolveProxySettings({}, process.env) });
   const client = new ImageClient({ transport, log });
   const saving = new SavingState(log);
+  // The provider's model list is asked once per server (it falls back to the built-in table, never rejects).
+  let models: Promise<ModelList> | undefined;
+  const resolveModel = async (model: string, imageSize: string | undefined, signal?: AbortSignal): Promise<string> => {
+    if (!isAutoModel(model)) return model;
+    models ??= client.listModels(config.provider, config.token, signal).catch((error: unknown) => {
+      models = undefined; // Cancelled while listing: the next call asks again.
+      throw error;
+    });
+    const id = pickAutoModel(await models, config.provider.baseUrl, imageSize);
+    log.info(`Model auto: using ${id}`);
+    return id;
+  };
   const server = new Server({ name: 'gemini-image-studio', version: version() }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [GENERATE_IMAGE_TOOL] }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     if (request.params.name !== GENERATE_IMAGE) {
       return { content: [{ type: 'text' as const, text: `Unknown tool ${request.params.name}; this server offers ${GENERATE_IMAGE}.` }], isError: true };
     }
-    return generateImage(request.params.arguments ?? {}, { config, client, log, saving }, extra.signal);
+    return generateImage(request.params.arguments ?? {}, { config, client, log, saving, resolveModel }, extra.signal);
   });
   const shutdown = (): void => {
     void transport.close().finally(() => process.exit(0));

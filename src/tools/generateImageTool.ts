@@ -58,7 +58,7 @@ class GenerateImageTool implements vscode.LanguageModelTool<unknown> {
         finishReasons: outcome.finishReasons,
         usage: outcome.usage,
         failures: outcome.failures.map((line) => this.log.redact(line)),
-        model: request.model ?? settings.model,
+        model: outcome.model,
       });
       return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(text)]);
     } catch (error) {

@@ -73,11 +73,11 @@ suite('Agent tool', () => {
     const text = textOf(await invoke({ prompt: 'An app icon of a paper plane', aspectRatio: '1:1', fileName: 'app-icon' }));
     assert.deepEqual(fs.readdirSync(outputDir()), ['app-icon.png']);
     assert.match(text, /^- generated-images\/app-icon\.png$/m);
-    assert.match(text, /model gemini-2\.5-flash-image/);
     assert.match(text, /Finish reason: STOP/);
     assert.match(text, /Usage: .*total tokens/);
     const saved = fs.readFileSync(path.join(outputDir(), 'app-icon.png'));
     const [request] = await generatedRequests();
+    assert.ok(request.model && text.includes(`(model ${request.model})`), `the result does not name the model sent (${request.model})`);
     assert.equal(sha256(removeRecipe(saved)), request.images[0].sha256);
     assert.equal(readRecipe(saved)?.prompt, 'An app icon of a paper plane');
     assert.deepEqual((request.body as { generationConfig: { imageConfig: unknown } }).generationConfig.imageConfig, { aspectRatio: '1:1' });
@@ -104,8 +104,8 @@ suite('Agent tool', () => {
     }
     assert.match(await failure({ prompt: 'x', fileName: '../escape' }), /without folders/);
     assert.match(await failure({ prompt: 'x', outputFolder: '../elsewhere' }), /leaves the workspace/);
-    assert.match(await failure({ prompt: 'x', aspectRatio: '8:1' }), /does not take aspect ratio 8:1/);
-    assert.equal((await recordedRequests()).length, 0, 'a request was sent for invalid input');
+    assert.match(await failure({ prompt: 'x', model: 'gemini-2.5-flash-image', aspectRatio: '8:1' }), /does not take aspect ratio 8:1/);
+    assert.equal((await generatedRequests()).length, 0, 'a request was sent for invalid input');
     assert.equal(fs.existsSync(outputDir()), false);
   });
 

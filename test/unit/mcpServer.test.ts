@@ -87,9 +87,11 @@ test('an image is saved under the working folder with its recipe, named in the t
   assert.match(textOf(answer), /^- generated-images\/cover\.png$/m);
   assert.match(textOf(answer), /Finish reason: STOP/);
   const saved = await fs.readFile(path.join(folder, 'generated-images', 'cover.png'));
-  const [request] = server.requests;
+  // The default model is auto: the provider's list was asked (with the key), and the pick is named in the text.
+  assert.ok(server.requests.some((listing) => listing.method === 'GET' && listing.path === '/v1beta/models'), 'auto did not ask for the model list');
+  const [request] = server.requests.filter((sent) => sent.model !== undefined);
   assert.equal(request.headers['x-goog-api-key'], SENTINEL_TOKEN);
-  assert.equal(request.model, 'gemini-2.5-flash-image');
+  assert.ok(request.model && textOf(answer).includes(`(model ${request.model})`), `the text does not name the model sent (${request.model})`);
   assert.equal(sha256(removeRecipe(saved)), request.images[0].sha256, 'the saved image is not the server\'s');
   assert.equal(readRecipe(saved)?.aspectRatio, '16:9');
   const preview = answer.content.find((part) => part.type === 'image');
@@ -105,7 +107,7 @@ test('an image is saved under the working folder with its recipe, named in the t
 test('a reference inside the working folder is sent inline', async () => {
   const answer = await call({ prompt: 'Make it a watercolour', references: ['images/photo.jpg'] });
   assert.equal(answer.isError, undefined, textOf(answer));
-  const body = JSON.stringify(server.requests[0].body);
+  const body = JSON.stringify(server.requests.find((sent) => sent.model !== undefined)?.body);
   assert.ok(body.includes(sha256(await fs.readFile(PHOTO))), 'the reference was not in the request');
   assert.match(textOf(answer), /generated-images\/make-it-a-watercolour\.png/);
 });
@@ -116,7 +118,7 @@ test('a reference outside the working folder, a path as file name or a ratio the
     [{ prompt: 'x', references: ['../photo.jpg'] }, /outside the working folder/],
     [{ prompt: 'x', references: [outside] }, /outside the working folder/],
     [{ prompt: 'x', file_name: '../../etc/cover' }, /"file_name"/],
-    [{ prompt: 'x', aspect_ratio: '8:1' }, /does not take aspect ratio 8:1/],
+    [{ prompt: 'x', model: 'gemini-2.5-flash-image', aspect_ratio: '8:1' }, /does not take aspect ratio 8:1/],
     [{ prompt: '' }, /"prompt"/],
   ] as const) {
     const answer = await call(args);
