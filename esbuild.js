@@ -1,4 +1,4 @@
-// Builds the extension host bundle, the lazily loaded HTTP chunk, the webview bundle and (with --tests) the test code.
+// Builds the extension host bundle, the lazily loaded HTTP chunk, the MCP server, the webview bundle and (with --tests) the test code.
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -64,6 +64,16 @@ function productContexts() {
     {
       ...common,
       entryPoints: { http: 'src/http/index.ts' },
+      outdir: 'dist',
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode'],
+    },
+    // MCP server for agents outside VS Code (`node dist/mcp.js`): self-contained, the SDK and undici bundled in.
+    {
+      ...common,
+      entryPoints: { mcp: 'src/mcp/main.ts' },
       outdir: 'dist',
       platform: 'node',
       format: 'cjs',

@@ -14,6 +14,7 @@ import { Log } from './log';
 import { ModelCatalog } from './modelCatalog';
 import { PANEL_VIEW_ID } from './panel/panelProvider';
 import { registerPanel } from './panel/registerPanel';
+import { registerGenerateImageTool } from './tools/generateImageTool';
 import { TokenStore } from './tokenStore';
 
 export type { GeminiImageApi };
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   const generator = new ImageGenerator(tokens, clients, new ImageWriter(log), log, catalog);
   const generation = { generator, catalog, log };
   registerPanel(context, { tokens, generator, log, catalog });
+  context.subscriptions.push(registerGenerateImageTool(generator, log));
 
   const register = (id: string, handler: (...args: never[]) => unknown): void => {
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));

@@ -1,26 +1,21 @@
-// Runs one generation (N variants in parallel), saving every image the moment its answer arrives.
+// VS Code side of a generation: settings, token, workspace folders and references in; the core job runner does the rest.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ImageError, isImageError } from './core/errors';
 import { slugFromPrompt } from './core/fileName';
-import { mergeGrounding } from './core/answerExtras';
-import type { ApiContent, Grounding, ImageJob, ProviderSettings, ReferenceImage, Usage } from './core/imageJob';
-import { estimateCost, type CostEstimate } from './core/prices';
+import type { ImageJob, ProviderSettings, ReferenceImage } from './core/imageJob';
+import { referenceFromBytes, resumeConversation, runImageJob, type Conversation as JobConversation, type ImageJobOutcome } from './core/jobs/runImageJob';
 import { hostOf } from './core/origin';
+import { estimateCost, type CostEstimate } from './core/prices';
 import { tokenScopeLabel } from './core/tokenScope';
 import { parseOutputFolder, symlinkEscape } from './core/outputFolder';
-import { removeRecipe, type Recipe } from './core/recipe';
-import { mimeTypeOf, sniffImageType } from './core/sniff';
-import { streamedImages, withImageData, type StreamedImageData } from './core/streamAnswer';
 import { referenceTooLarge } from './core/validate';
-import type { ImageSink } from './core/streamSink';
 import type { ImageClientProvider } from './imageClientProvider';
-import type { ImageWriter, PendingImage } from './imageWriter';
+import type { ImageWriter } from './imageWriter';
 import type { Log } from './log';
 import type { Settings } from './settings';
 import type { TokenStore } from './tokenStore';
 
-const MAX_PARALLEL_REQUESTS = 4;
 const REMEMBERED_CONVERSATIONS = 16;
 
 /** Options a single run may change without touching the settings. */
@@ -59,26 +54,18 @@ export interface GenerationRequest {
   readonly refine?: vscode.Uri;
   /** Where to save when no workspace folder is open (asked by the command). */
   readonly fallbackFolder?: vscode.Uri;
+  /** The file name (without extension) to save under instead of the prompt's slug; -2, -3… if taken. */
+  readonly fileStem?: string;
 }
 
-export interface GenerationOutcome {
-  readonly files: readonly vscode.Uri[];
-  readonly texts: readonly string[];
-  readonly finishReasons: readonly string[];
-  readonly usage?: Usage;
-  /** One message per variant that failed while others succeeded. */
-  readonly failures: readonly string[];
-  /** What was skipped in answers that did bring images (images over the per-answer cap, unreadable parts). */
-  readonly warnings?: readonly string[];
+export type GenerationOutcome = ImageJobOutcome<vscode.Uri> & {
   /** The model id sent (what `auto` picked, or the id as typed). */
   readonly model: string;
   readonly autoModel: boolean;
-  /** Google Search sources, to be shown with the images. */
-  readonly grounding?: Grounding;
   /** Estimated cost of this run and of every run in this session. */
   readonly cost?: CostEstimate;
   readonly sessionCostUsd?: number;
-}
+};
 
 /** Resolves `auto` to a model the provider lists, and forgets its list when a model was not found. */
 export interface ModelResolver {
@@ -86,14 +73,7 @@ export interface ModelResolver {
   forget(settings: Settings): void;
 }
 
-/**
- * A conversation kept for refinement without the image data in memory: each streamed image's placeholder maps to
- * the file it was saved as, read back (recipe removed) only when the conversation is continued.
- */
-interface Conversation {
-  readonly turns: readonly ApiContent[];
-  readonly images: ReadonlyMap<StreamedImageData, vscode.Uri>;
-}
+type Conversation = JobConversation<vscode.Uri>;
 
 export class ImageGenerator {
   /** The conversation behind each recent result, for true multi-turn refinement. */
@@ -126,7 +106,7 @@ export class ImageGenerator {
       throw new ImageError('noToken', `No API token is set for ${tokenScopeLabel(settings.baseUrl)}. Run "Gemini Image: Set API Key (Token)…" first.`, { host });
     }
     const earlier = request.refine ? this.conversations.get(request.refine.toString()) : undefined;
-    const history = earlier ? await this.withImages(earlier) : undefined;
+    const history = earlier ? await resumeConversation(earlier, async (file) => vscode.workspace.fs.readFile(file), this.log) : undefined;
     const references = await readReferences(
       request.refine && !history ? [request.refine, ...request.references] : request.references,
       settings.maxRequestBytes,
@@ -155,104 +135,44 @@ export class ImageGenerator {
       maxRequestBytes: settings.maxRequestBytes,
     };
     const folder = await this.outputFolder(settings, request);
-    const variants = Math.min(8, Math.max(1, Math.round(chosen.variants)));
-    const client = this.clients.get();
     const abort = new AbortController();
     const subscription = cancellation.onCancellationRequested(() => abort.abort());
-
-    const files: vscode.Uri[] = [];
-    const texts: string[] = [];
-    const finishReasons: string[] = [];
-    const usages: Usage[] = [];
-    const warnings: string[] = [];
-    const groundings: (Grounding | undefined)[] = [];
-    const errors: unknown[] = [];
-    const slug = slugFromPrompt(request.prompt);
-    const known: Recipe = {
-      version: 1,
-      prompt: job.prompt,
-      model: job.model,
-      aspectRatio: job.aspectRatio,
-      imageSize: job.imageSize,
-      outputFormat: job.outputFormat,
-      thinkingLevel: job.thinkingLevel,
-      grounding: job.grounding || undefined,
-      references: references.map((reference) => reference.name),
-      createdAt: new Date().toISOString(),
-      refinedFrom: request.refine ? vscode.workspace.asRelativePath(request.refine) : undefined,
-    };
-    const runVariant = async (): Promise<void> => {
-      try {
-        // Each image streams into a temporary file next to its final place while the answer arrives.
-        const sink: ImageSink<PendingImage> = {
-          ...this.writer.sinkFor(folder, slug, known),
-          // The answer broke after this image had arrived: keep it (without usage, which comes at the answer's end).
-          salvage: async (image) => {
-            const file = await this.writer.commit(folder, slug, image.file, known);
-            files.push(file);
-            this.log.warn(`Saved ${file.fsPath} (${image.size} bytes, ${image.format}) from an answer that broke off later`);
+    try {
+      const outcome = await runImageJob(
+        {
+          job,
+          provider,
+          token,
+          variants: chosen.variants,
+          slug: request.fileStem ?? slugFromPrompt(request.prompt),
+          refinedFrom: request.refine ? vscode.workspace.asRelativePath(request.refine) : undefined,
+          earlier: history ? earlier : undefined,
+        },
+        {
+          client: this.clients.get(),
+          store: this.writer.storeFor(folder),
+          log: this.log,
+          signal: abort.signal,
+          onSaved: (file, conversation) => {
+            if (conversation) this.remember(file, conversation);
             onSaved(file);
           },
-        };
-        const result = await client.stream(job, provider, token, abort.signal, sink);
-        const recipe: Recipe = { ...known, usage: result.usage, createdAt: new Date().toISOString() };
-        const saved = new Map<StreamedImageData, vscode.Uri>(earlier?.images);
-        const conversation: Conversation = { turns: [...(earlier?.turns ?? []), ...result.conversation.slice(history?.length ?? 0)], images: saved };
-        const pending = new Set<PendingImage>(result.images.map((image) => image.file));
-        try {
-          for (const image of result.images) {
-            pending.delete(image.file);
-            const file = await this.writer.commit(folder, slug, image.file, image.link ? { ...recipe, link: image.link } : recipe);
-            if (image.placeholder) saved.set(image.placeholder, file);
-            this.remember(file, conversation);
-            files.push(file);
-            this.log.info(`Saved ${file.fsPath} (${image.size} bytes, ${image.format})`);
-            onSaved(file);
-          }
-        } finally {
-          await Promise.all([...pending].map((file) => file.abort()));
-        }
-        texts.push(...result.texts);
-        finishReasons.push(...result.finishReasons);
-        warnings.push(...(result.warnings ?? []));
-        if (result.usage) usages.push(result.usage);
-        groundings.push(result.grounding);
-        if (result.images.length === 0) {
-          throw new ImageError('noImage', `The model at ${host} answered without an image.`, { host, texts: result.texts });
-        }
-      } catch (error) {
-        errors.push(error);
-      }
-    };
-    try {
-      await runBounded(variants, MAX_PARALLEL_REQUESTS, runVariant);
-    } finally {
-      subscription.dispose();
-    }
-    if (files.length === 0) {
-      const error = firstMeaningfulError(errors);
+        },
+      );
+      const cost = estimateCost(job.model, outcome.usage, settings.prices);
+      if (cost) this.sessionCostUsd += cost.usd;
+      return { ...outcome, model: job.model, autoModel: model.auto, ...(cost ? { cost, sessionCostUsd: this.sessionCostUsd } : {}) };
+    } catch (error) {
       // The kept model list named a model the provider no longer has: ask it again next time.
       if (isImageError(error) && error.kind === 'modelNotFound') this.models?.forget(settings);
       throw error;
+    } finally {
+      subscription.dispose();
     }
-    const usage = sumUsage(usages);
-    const cost = estimateCost(job.model, usage, settings.prices);
-    if (cost) this.sessionCostUsd += cost.usd;
-    return {
-      files,
-      texts,
-      finishReasons,
-      usage,
-      failures: errors.map((error) => messageOf(error)),
-      warnings,
-      model: job.model,
-      autoModel: model.auto,
-      grounding: mergeGrounding(groundings),
-      ...(cost ? { cost, sessionCostUsd: this.sessionCostUsd } : {}),
-    };
   }
 
-  private async outputFolder(settings: Settings, request: GenerationRequest): Promise<vscode.Uri> {
+  /** The folder a run saves into (the outputFolder setting or the run's own, inside the workspace). */
+  async outputFolder(settings: Settings, request: GenerationRequest): Promise<vscode.Uri> {
     const source = request.refine ?? request.references[0];
     const sourceFolder = source ? vscode.workspace.getWorkspaceFolder(source) : undefined;
     const workspaceFolder = sourceFolder ?? vscode.workspace.workspaceFolders?.[0];
@@ -268,23 +188,6 @@ export class ImageGenerator {
     const escape = folder.scheme === 'file' ? await symlinkEscape(folder.fsPath, workspaceFolder.uri.fsPath) : undefined;
     if (escape) throw new Error(escape);
     return folder;
-  }
-
-  /** The conversation as it is sent: each image read back from its file; undefined (start afresh) if one is gone. */
-  private async withImages(conversation: Conversation): Promise<ApiContent[] | undefined> {
-    const data = new Map<StreamedImageData, string>();
-    try {
-      for (const placeholder of streamedImages(conversation.turns)) {
-        const file = conversation.images.get(placeholder);
-        if (!file) continue;
-        const bytes = removeRecipe(await vscode.workspace.fs.readFile(file));
-        data.set(placeholder, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'));
-      }
-    } catch (error) {
-      this.log.warn(`An image of the earlier conversation could not be read (${messageOf(error)}); refining it as a new reference instead.`);
-      return undefined;
-    }
-    return withImageData(conversation.turns, (placeholder) => data.get(placeholder));
   }
 
   private remember(file: vscode.Uri, conversation: Conversation): void {
@@ -305,53 +208,7 @@ export async function readReferences(uris: readonly vscode.Uri[], maxRequestByte
       // A multi-gigabyte file is refused from its size, before it is read into memory.
       const tooLarge = referenceTooLarge(name, (await vscode.workspace.fs.stat(uri)).size, maxRequestBytes);
       if (tooLarge) throw new ImageError('invalidJob', tooLarge, { host: '' });
-      const bytes = await vscode.workspace.fs.readFile(uri);
-      const type = sniffImageType(bytes);
-      // Unknown or unsupported types are passed on as such: validation names the file and the accepted types.
-      return { name, bytes, mimeType: type ? mimeTypeOf(type) : 'application/octet-stream' };
+      return referenceFromBytes(name, await vscode.workspace.fs.readFile(uri));
     }),
   );
-}
-
-async function runBounded(count: number, limit: number, task: () => Promise<void>): Promise<void> {
-  let started = 0;
-  const worker = async (): Promise<void> => {
-    while (started < count) {
-      started++;
-      await task();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(count, limit) }, worker));
-}
-
-function firstMeaningfulError(errors: readonly unknown[]): unknown {
-  // A cancellation explains itself; otherwise the first real failure says the most.
-  return errors.find((error) => !(isImageError(error) && error.kind === 'cancelled')) ?? errors[0] ?? new Error('No image was made.');
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function sumUsage(usages: readonly Usage[]): Usage | undefined {
-  if (usages.length === 0) return undefined;
-  const sum = (key: keyof Usage): number | undefined => {
-    const values = usages.map((usage) => usage[key]).filter((value): value is number => typeof value === 'number');
-    return values.length > 0 ? values.reduce((a, b) => a + b, 0) : undefined;
-  };
-  return {
-    promptTokenCount: sum('promptTokenCount'),
-    candidatesTokenCount: sum('candidatesTokenCount'),
-    totalTokenCount: sum('totalTokenCount'),
-    thoughtsTokenCount: sum('thoughtsTokenCount'),
-    ...sumDetails(usages),
-  };
-}
-
-function sumDetails(usages: readonly Usage[]): Pick<Usage, 'candidatesTokensDetails'> {
-  const totals = new Map<string, number>();
-  for (const entry of usages.flatMap((usage) => usage.candidatesTokensDetails ?? [])) {
-    totals.set(entry.modality, (totals.get(entry.modality) ?? 0) + entry.tokenCount);
-  }
-  return totals.size > 0 ? { candidatesTokensDetails: [...totals].map(([modality, tokenCount]) => ({ modality, tokenCount })) } : {};
 }

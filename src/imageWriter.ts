@@ -1,115 +1,113 @@
-// Saves generated images into the workspace: streamed into a temporary file, then given a free name, never overwriting.
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+// The job runner's image store for a workspace folder: node:fs on the local disk, workspace.fs everywhere else.
 import * as vscode from 'vscode';
-import { asDiskError } from './core/diskError';
-import { extensionFor, FreeNamePicker } from './core/fileName';
-import type { GeneratedImage } from './core/imageJob';
-import { embedRecipe, recipeInsertionOfLength, recipeSlot, type Recipe } from './core/recipe';
-import { placeWithoutOverwrite, TempImageFile } from './core/streamFile';
-import { MemoryImageFile, type ImageSink } from './core/streamSink';
-import { STALE_TEMPORARY_MS, sweepStaleTemporaries, temporaryName } from './core/tempFiles';
+import { extensionFor } from './core/fileName';
+import { DiskImageStore, SavingState, type ImageStore } from './core/jobs/imageStore';
+import { embedRecipe, type Recipe } from './core/recipe';
+import { TempImageFile } from './core/streamFile';
+import { MemoryImageFile } from './core/streamSink';
+import { temporaryName } from './core/tempFiles';
 import type { Log } from './log';
 
 /** An image written while its answer arrived, not yet under its final name. */
 export type PendingImage = TempImageFile | MemoryImageFile;
 
 export class ImageWriter {
-  private readonly names = new FreeNamePicker();
-  /** When each local folder was last swept of temporary files a crash left behind. */
-  private readonly swept = new Map<string, number>();
+  /** Free names and swept folders, shared by every run, so two images finishing together never pick the same name. */
+  private readonly state: SavingState;
 
-  constructor(private readonly log?: Pick<Log, 'info'>) {}
+  constructor(log?: Pick<Log, 'info'>) {
+    this.state = new SavingState(log);
+  }
 
   /**
-   * Where a run's images stream to: on the local disk (file: URIs) a temporary file next to the final place, with
-   * room for the recipe after the header; elsewhere (remote or virtual workspaces) memory, saved through workspace.fs.
-   * `recipe` is what is known before the answer (its usage is filled in at commit).
+   * Where a run's images go: on the local disk (file: URIs) a temporary file next to the final place, with room for
+   * the recipe after the header; elsewhere (remote or virtual workspaces) memory, saved through workspace.fs.
    */
-  sinkFor(folder: vscode.Uri, slug: string, recipe: Recipe): ImageSink<PendingImage> {
-    if (folder.scheme !== 'file') return { open: async (image) => new MemoryImageFile(image), place: folder.toString(true) };
-    let created: Promise<unknown> | undefined;
-    return {
-      place: folder.fsPath,
-      open: async (image) => {
-        created ??= fs.mkdir(folder.fsPath, { recursive: true }).then(() => this.sweep(folder.fsPath));
-        await created;
-        const temporary = path.join(folder.fsPath, temporaryName(slug));
-        return TempImageFile.create(temporary, image, recipeSlot(image.format, recipe));
-      },
-    };
+  storeFor(folder: vscode.Uri): ImageStore<PendingImage, vscode.Uri> {
+    return folder.scheme === 'file' ? new LocalFolderStore(folder, this.state) : new WorkspaceFolderStore(folder, this.state);
+  }
+}
+
+/** The core disk store, speaking Uris. */
+class LocalFolderStore implements ImageStore<PendingImage, vscode.Uri> {
+  private readonly disk: DiskImageStore;
+
+  constructor(folder: vscode.Uri, state: SavingState) {
+    this.disk = new DiskImageStore(folder.fsPath, state);
   }
 
-  /** Removes our temporary files a crash left in the folder (at most once an hour per folder). */
-  private async sweep(folder: string): Promise<void> {
-    const now = Date.now();
-    if (now - (this.swept.get(folder) ?? -Infinity) < STALE_TEMPORARY_MS) return;
-    this.swept.set(folder, now);
-    const { removed } = await sweepStaleTemporaries(folder, now);
-    if (removed.length > 0) this.log?.info(`Removed ${removed.length} temporary file(s) left in ${folder} by an earlier crash`);
+  get place(): string {
+    return this.disk.place;
   }
 
-  /** Gives a complete image its final name `<slug>.<ext>` (or `<slug>-2.<ext>`… if taken) with the final recipe inside. */
-  async commit(folder: vscode.Uri, slug: string, image: PendingImage, recipe: Recipe): Promise<vscode.Uri> {
-    if (image instanceof MemoryImageFile) {
-      return this.save(folder, slug, { bytes: image.bytes, format: image.image.format, mimeType: image.image.mimeType }, recipe);
-    }
-    try {
-      const length = image.recipeLength;
-      if (length !== undefined) await image.writeRecipe(recipeInsertionOfLength(image.image.format, recipe, length));
-      await image.close();
-      return await this.placeOnDisk(image.path, folder, slug, extensionFor(image.image.format));
-    } catch (error) {
-      throw asDiskError(error, folder.fsPath);
-    } finally {
-      // Removes the temporary name (or the whole file when placing it failed).
-      await image.abort();
-    }
+  open(image: Parameters<DiskImageStore['open']>[0], slug: string, recipe: Recipe): Promise<PendingImage> {
+    return this.disk.open(image, slug, recipe);
   }
 
-  /** Writes the image (with its recipe inside) as `<slug>.<ext>` in `folder`, or `<slug>-2.<ext>`… if taken. */
-  async save(folder: vscode.Uri, slug: string, image: GeneratedImage, recipe: Recipe): Promise<vscode.Uri> {
-    const bytes = embedRecipe(image.bytes, image.format, recipe);
-    await vscode.workspace.fs.createDirectory(folder);
-    if (folder.scheme === 'file') await this.sweep(folder.fsPath);
-    const temporary = vscode.Uri.joinPath(folder, temporaryName(slug));
+  async commit(file: PendingImage, slug: string, recipe: Recipe): Promise<vscode.Uri> {
+    if (!(file instanceof TempImageFile)) throw new Error('A local folder only commits files it opened.');
+    return vscode.Uri.file(await this.disk.commit(file, slug, recipe));
+  }
+
+  async read(location: vscode.Uri): Promise<Uint8Array> {
+    return vscode.workspace.fs.readFile(location);
+  }
+
+  describe(location: vscode.Uri): string {
+    return location.fsPath;
+  }
+}
+
+/** Remote and virtual folders: the image is kept in memory while it arrives, then written through workspace.fs. */
+class WorkspaceFolderStore implements ImageStore<PendingImage, vscode.Uri> {
+  constructor(
+    private readonly folder: vscode.Uri,
+    private readonly state: SavingState,
+  ) {}
+
+  get place(): string {
+    return this.folder.toString(true);
+  }
+
+  async open(image: MemoryImageFile['image']): Promise<PendingImage> {
+    return new MemoryImageFile(image);
+  }
+
+  async commit(file: PendingImage, slug: string, recipe: Recipe): Promise<vscode.Uri> {
+    if (!(file instanceof MemoryImageFile)) throw new Error('A workspace folder only commits images it kept in memory.');
+    const format = file.image.format;
+    const bytes = embedRecipe(file.bytes, format, recipe);
+    await vscode.workspace.fs.createDirectory(this.folder);
+    const temporary = vscode.Uri.joinPath(this.folder, temporaryName(slug));
     await vscode.workspace.fs.writeFile(temporary, bytes);
+    const extension = extensionFor(format);
     try {
-      return await this.renameToFreeName(temporary, folder, slug, extensionFor(image.format));
+      const name = await this.state.names.placeFree(this.folder.toString(), slug, extension, async (candidate) => {
+        const target = vscode.Uri.joinPath(this.folder, candidate);
+        if (await exists(target)) return false;
+        try {
+          await vscode.workspace.fs.rename(temporary, target, { overwrite: false });
+          return true;
+        } catch (error) {
+          // Another program created the file between our check and the rename: try the next name.
+          if (error instanceof vscode.FileSystemError && error.code === 'FileExists') return false;
+          throw error;
+        }
+      });
+      if (name === undefined) throw new Error(`No free file name for "${slug}.${extension}" in ${this.folder.fsPath}.`);
+      return vscode.Uri.joinPath(this.folder, name);
     } catch (error) {
       await deleteQuietly(temporary);
       throw error;
     }
   }
 
-  private placeOnDisk(temporary: string, folder: vscode.Uri, slug: string, extension: string): Promise<vscode.Uri> {
-    return this.firstFreeName(folder, slug, extension, async (target) => (await placeWithoutOverwrite(temporary, target.fsPath)) === 'placed');
+  async read(location: vscode.Uri): Promise<Uint8Array> {
+    return vscode.workspace.fs.readFile(location);
   }
 
-  private renameToFreeName(temporary: vscode.Uri, folder: vscode.Uri, slug: string, extension: string): Promise<vscode.Uri> {
-    return this.firstFreeName(folder, slug, extension, async (target) => {
-      if (await exists(target)) return false;
-      try {
-        await vscode.workspace.fs.rename(temporary, target, { overwrite: false });
-        return true;
-      } catch (error) {
-        // Another program created the file between our check and the rename: try the next name.
-        if (error instanceof vscode.FileSystemError && error.code === 'FileExists') return false;
-        throw error;
-      }
-    });
-  }
-
-  /** Tries `<slug>.<ext>`, `<slug>-2.<ext>`… until `place` puts the file there without overwriting anything. */
-  private async firstFreeName(
-    folder: vscode.Uri,
-    slug: string,
-    extension: string,
-    place: (target: vscode.Uri) => Promise<boolean>,
-  ): Promise<vscode.Uri> {
-    const name = await this.names.placeFree(folder.toString(), slug, extension, (candidate) => place(vscode.Uri.joinPath(folder, candidate)));
-    if (name === undefined) throw new Error(`No free file name for "${slug}.${extension}" in ${folder.fsPath}.`);
-    return vscode.Uri.joinPath(folder, name);
+  describe(location: vscode.Uri): string {
+    return location.fsPath;
   }
 }
 

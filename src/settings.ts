@@ -1,14 +1,12 @@
 // Reads the geminiImage.* settings into an immutable, typed snapshot.
 import * as vscode from 'vscode';
+import { DEFAULT_BASE_URL, DEFAULT_MODEL, DEFAULT_OUTPUT_FOLDER } from './core/defaults';
 import type { AuthHeaderMode, OutputFormat } from './core/imageJob';
-import { AUTO_MODEL, maxRequestBytesFor } from './core/models';
+import { maxRequestBytesFor } from './core/models';
 import { readPriceOverrides, type ModelPrice } from './core/prices';
 
 export const SECTION = 'geminiImage';
-export const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
-/** `auto`: the best image model the provider lists (core/modelChoice.ts). */
-export const DEFAULT_MODEL = AUTO_MODEL;
-export const DEFAULT_OUTPUT_FOLDER = 'generated-images';
+export { DEFAULT_BASE_URL, DEFAULT_MODEL, DEFAULT_OUTPUT_FOLDER } from './core/defaults';
 
 export interface Settings {
   readonly baseUrl: string;
