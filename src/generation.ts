@@ -9,6 +9,7 @@ import { estimateCost, type CostEstimate } from './core/prices';
 import { hostOf } from './core/origin';
 import { tokenScopeLabel } from './core/tokenScope';
 import { parseOutputFolder, symlinkEscape } from './core/outputFolder';
+import { runRequests } from './core/parallel';
 import { removeRecipe, type Recipe } from './core/recipe';
 import { mimeTypeOf, sniffImageType } from './core/sniff';
 import { streamedImages, withImageData, type StreamedImageData } from './core/streamAnswer';
@@ -20,7 +21,6 @@ import type { Log } from './log';
 import type { Settings } from './settings';
 import type { TokenStore } from './tokenStore';
 
-const MAX_PARALLEL_REQUESTS = 4;
 const REMEMBERED_CONVERSATIONS = 16;
 
 /** Options a single run may change without touching the settings. */
@@ -225,7 +225,7 @@ export class ImageGenerator {
       }
     };
     try {
-      await runBounded(variants, MAX_PARALLEL_REQUESTS, runVariant);
+      await runRequests(variants, runVariant);
     } finally {
       subscription.dispose();
     }
@@ -311,17 +311,6 @@ export async function readReferences(uris: readonly vscode.Uri[], maxRequestByte
       return { name, bytes, mimeType: type ? mimeTypeOf(type) : 'application/octet-stream' };
     }),
   );
-}
-
-async function runBounded(count: number, limit: number, task: () => Promise<void>): Promise<void> {
-  let started = 0;
-  const worker = async (): Promise<void> => {
-    while (started < count) {
-      started++;
-      await task();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(count, limit) }, worker));
 }
 
 function firstMeaningfulError(errors: readonly unknown[]): unknown {
