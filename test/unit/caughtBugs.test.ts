@@ -231,8 +231,10 @@ describe('runs', () => {
     let running = 0;
     let peak = 0;
     let done = 0;
+    let started = 0;
     const waiting: (() => void)[] = [];
     const run = runRequests(8, async () => {
+      started++;
       running++;
       peak = Math.max(peak, running);
       await new Promise<void>((resolve) => waiting.push(resolve));
@@ -245,6 +247,9 @@ describe('runs', () => {
       assert.ok(running <= MAX_PARALLEL_REQUESTS, `${running} at once`);
       waiting.shift()?.();
     }
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(started, 8, 'exactly one request per variant');
+    waiting.forEach((release) => release());
     await run;
     assert.equal(MAX_PARALLEL_REQUESTS, 4);
     assert.equal(peak, 4);
