@@ -46,6 +46,7 @@ test('HEIF brands are read from the ftyp box only, any compatible brand counts, 
   assert.equal(sniffImageType(ftypBox(24, 'avif', ['mif1', 'miaf'])), undefined);
   assert.equal(sniffImageType(ftypBox(24, 'avis', ['msf1', 'miaf'])), undefined);
   assert.equal(sniffImageType(ftypBox(15, 'heic', []).subarray(0, 15)), undefined, 'too short for a box');
+  assert.equal(sniffImageType(ftypBox(16, 'heic', [])), 'heic', 'a box with only its major brand');
   assert.equal(sniffImageType(Buffer.concat([Buffer.alloc(4), Buffer.from('ftyx'), Buffer.from('heic'), Buffer.alloc(8)])), undefined);
 });
 
@@ -54,6 +55,7 @@ test('SVG: markup at the start (after a BOM), even with stray bytes; an <svg> fa
   assert.equal(sniffImageType(Buffer.concat([Buffer.from('<svg>'), Buffer.from([0xff, 0xfe, 0xc3])])), 'svg', 'invalid UTF-8 after the tag');
   assert.equal(sniffImageType(Buffer.from(`<?xml version="1.0"?><!--${' '.repeat(2000)}--><svg></svg>`)), undefined);
   assert.equal(sniffImageType(Buffer.from('hello <svg> world')), undefined);
+  assert.equal(sniffImageType(Buffer.from('\n  <svg viewBox="0 0 1 1"></svg>')), 'svg', 'whitespace before the markup');
 });
 
 test('origins: a pasted URL with a non-breaking space still has its origin and host', () => {
