@@ -218,7 +218,7 @@ describe('files', () => {
 
 describe('runs', () => {
   test('2. the panel\'s Auto output format is left out of the request, not sent as "auto"', () => {
-    const choices = { model: 'gemini-2.5-flash-image', aspectRatio: AUTO, imageSize: AUTO, outputFormat: AUTO, variants: 1 } as const;
+    const choices = { model: 'gemini-2.5-flash-image', aspectRatio: AUTO, imageSize: AUTO, outputFormat: AUTO, thinkingLevel: AUTO, grounding: false, variants: 1 } as const;
     const options = runOptions(choices, undefined);
     assert.ok('outputFormat' in options, 'Auto is an explicit choice that overrides the setting');
     assert.equal(options.outputFormat, undefined);

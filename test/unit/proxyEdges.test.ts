@@ -1,7 +1,8 @@
 // The noProxy rules' edges that mutation testing found untested: loopback forms, CIDR ranges, ports, brackets, lists.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bypassesProxy, describeProxy, isLoopback, proxyFor, resolveProxySettings } from '../../src/core/proxy';
+import { isLoopbackHost as isLoopback } from '../../src/core/loopback';
+import { bypassesProxy, describeProxy, proxyFor, resolveProxySettings } from '../../src/core/proxy';
 
 const bypass = (url: string, ...noProxy: string[]): boolean => bypassesProxy(new URL(url), noProxy);
 
