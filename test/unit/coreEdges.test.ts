@@ -5,7 +5,7 @@ import { hostOf, isPlainHttpToRemoteHost, originOf } from '../../src/core/origin
 import { isInside } from '../../src/core/outputFolder';
 import { SecretRedactor } from '../../src/core/redact';
 import { sniffImageType } from '../../src/core/sniff';
-import { originOfTokenKey, tokenKeyFor } from '../../src/core/tokenVault';
+import { scopeOfTokenKey, tokenKeyFor } from '../../src/core/tokenVault';
 
 /** An ISO-BMFF `ftyp` box of `size` bytes (major brand, minor version, compatible brands), then `after` bytes. */
 function ftypBox(size: number, major: string, compatible: readonly string[], after = Buffer.alloc(0)): Buffer {
@@ -84,10 +84,10 @@ test('the redactor ignores tokens under 4 characters (they would mangle words) a
   assert.equal(redactor.redact('abc wxyz'), 'abc [redacted]');
 });
 
-test('token keys: one per origin, and only our own keys name an origin', () => {
-  const key = tokenKeyFor('https://gw.example/v1beta');
+test('token keys: one per scope, and only our own keys name a scope', () => {
+  const key = tokenKeyFor('https://gw.example');
   assert.equal(key, 'geminiImage.token:https://gw.example');
-  assert.equal(originOfTokenKey(key ?? ''), 'https://gw.example');
-  assert.equal(originOfTokenKey('other.extension:geminiImage.token:https://gw.example'), undefined);
+  assert.equal(scopeOfTokenKey(key ?? ''), 'https://gw.example');
+  assert.equal(scopeOfTokenKey('other.extension:geminiImage.token:https://gw.example'), undefined);
   assert.equal(tokenKeyFor('file:///tmp'), undefined);
 });
