@@ -1,22 +1,19 @@
 // The extension's log channel, with every known token scrubbed from each line before it is written.
 import * as vscode from 'vscode';
+import { SecretRedactor } from './core/redact';
 
 export const LOG_CHANNEL_NAME = 'Gemini Image Studio';
-const REDACTED = '[redacted]';
-
 export class Log implements vscode.Disposable {
   private readonly channel = vscode.window.createOutputChannel(LOG_CHANNEL_NAME, { log: true });
-  private readonly secrets = new Set<string>();
+  private readonly redactor = new SecretRedactor();
 
   /** Remembers a token so that no later line can contain it. */
   addSecret(secret: string): void {
-    if (secret.length >= 4) this.secrets.add(secret);
+    this.redactor.addSecret(secret);
   }
 
   redact(text: string): string {
-    let result = text;
-    for (const secret of this.secrets) result = result.split(secret).join(REDACTED);
-    return result;
+    return this.redactor.redact(text);
   }
 
   info(message: string): void {

@@ -4,11 +4,12 @@ import * as vscode from 'vscode';
 import { isImageError } from '../core/errors';
 import { firstFew } from '../core/openLimit';
 import { describeCost } from '../core/prices';
-import type { GenerationRequest, ImageGenerator, RunOptions } from '../generation';
+import type { GenerationRequest, ImageGenerator } from '../generation';
 import type { Log } from '../log';
 import { readSettings } from '../settings';
-import { AUTO, type ComposeChoices, type JobFailure, type JobView, type ModelChoice, type NextStep } from '../shared/protocol';
+import { type ComposeChoices, type JobFailure, type JobView, type ModelChoice, type NextStep } from '../shared/protocol';
 import { describeChoices, fitChoices } from './choices';
+import { runOptions } from './runOptions';
 import type { ImageHistory } from './history';
 import { toWorkspacePath } from './workspacePaths';
 
@@ -173,21 +174,6 @@ export class PanelJobs implements vscode.Disposable {
     this.jobs.forEach((job) => job.cancellation?.cancel());
     this.changed.dispose();
   }
-}
-
-/** The panel's choices as run options: every option is named, so 'auto' really means "not sent". */
-export function runOptions(choices: ComposeChoices, model: ModelChoice | undefined): RunOptions {
-  const optional = (value: string): string | undefined => (value === AUTO ? undefined : value);
-  return {
-    model: choices.model,
-    aspectRatio: optional(choices.aspectRatio),
-    // A size-suffixed model fixes the size: sending it as well could conflict.
-    imageSize: model?.fixedSize ? undefined : optional(choices.imageSize),
-    outputFormat: choices.outputFormat === AUTO ? undefined : choices.outputFormat,
-    thinkingLevel: optional(choices.thinkingLevel ?? AUTO),
-    grounding: choices.grounding === true ? true : undefined,
-    variants: choices.variants,
-  };
 }
 
 function stepsFor(kind: string): NextStep[] {

@@ -38,6 +38,8 @@ export type Fault =
   | { kind: 'cutBody' }
   /** The normal answer compressed with `encoding` (gzip, deflate or br) and labelled so; any other name labels it uncompressed. */
   | { kind: 'compressed'; encoding: string }
+  /** Sends two images and closes the connection in the middle of the second one's base64 (the first arrived whole). */
+  | { kind: 'cutSecondImage' }
   /** Destroys the socket without any answer (a connection reset). */
   | { kind: 'reset' }
   /** No candidates, promptFeedback.blockReason (+ blockReasonMessage). */

@@ -103,7 +103,7 @@ const MODEL_PATH = /^\/v1beta\/models\/([^/:]+)$/;
 const FAULT_KINDS = new Set([
   'error', 'html', 'garbageJson', 'noHeaders', 'stallBody', 'cutBody', 'reset', 'blocked', 'refused', 'textOnly',
   'twoImages', 'manyImages', 'thoughtDraft', 'mislabelled', 'markdownDataUrl', 'snakeCase', 'delay', 'redirect', 'huge', 'replay', 'imageLink',
-  'compressed',
+  'compressed', 'cutSecondImage',
 ]);
 const LINKED_IMAGE = /^\/__images\/([\w.-]+)$/;
 
@@ -368,7 +368,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
         made.push(image);
       } else {
         addImage('final', { thoughtSignature: sig });
-        if (fault?.kind === 'twoImages') addImage('second', { thoughtSignature: signature(`${seedBase}|2`) });
+        if (fault?.kind === 'twoImages' || fault?.kind === 'cutSecondImage') addImage('second', { thoughtSignature: signature(`${seedBase}|2`) });
         if (fault?.kind === 'manyImages') for (let n = 2; n <= fault.count; n++) addImage(`extra ${n % 8}`);
       }
     }
@@ -492,7 +492,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     }
   }
 
-  /** Sends a success body in pieces: `stallBody` stops after some bytes, `cutBody` closes mid-image. */
+  /** Sends a success body in pieces: `stallBody` stops after some bytes, `cutBody` and `cutSecondImage` close mid-image. */
   function sendPartial(res: http.ServerResponse, record: RecordedRequest, bytes: Buffer, fault: Fault): void {
     record.status = 200;
     res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': bytes.length });
@@ -500,7 +500,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       res.write(bytes.subarray(0, Math.min(bytes.length - 1, fault.afterBytes ?? 64)));
       return; // stalls until the client gives up or close() destroys the socket
     }
-    const dataAt = bytes.indexOf('"data":"');
+    const dataAt = fault.kind === 'cutSecondImage' ? bytes.lastIndexOf('"data":"') : bytes.indexOf('"data":"');
     const cutAt = dataAt >= 0 ? dataAt + 8 + Math.floor((bytes.length - dataAt - 8) / 3) : Math.floor(bytes.length / 2);
     res.write(bytes.subarray(0, cutAt), () => res.socket?.destroy());
   }
@@ -617,7 +617,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       return;
     }
     const pieces = answerPieces(model, answer);
-    if (fault?.kind === 'stallBody' || fault?.kind === 'cutBody') {
+    if (fault?.kind === 'stallBody' || fault?.kind === 'cutBody' || fault?.kind === 'cutSecondImage') {
       sendPartial(res, record, Buffer.concat(pieces), fault);
       return;
     }

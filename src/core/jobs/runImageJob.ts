@@ -9,9 +9,9 @@ import { mimeTypeOf, sniffImageType } from '../sniff';
 import { streamedImages, withImageData, type StreamedImageData } from '../streamAnswer';
 import type { ImageSink, ImageSinkFile } from '../streamSink';
 import type { ImageStore } from './imageStore';
+import { runRequests } from '../parallel';
 
-/** Requests of one job in flight at once: more variants wait for a free place. */
-export const MAX_PARALLEL_REQUESTS = 4;
+/** Most variants one job asks for; at most MAX_PARALLEL_REQUESTS (core/parallel) of them are in flight at once. */
 export const MAX_VARIANTS = 8;
 
 /** The part of ImageClient the runner needs (a real client in every caller; the seam keeps the runner testable). */
@@ -153,7 +153,7 @@ export async function runImageJob<F extends ImageSinkFile, L>(run: ImageJobRun<L
       errors.push(error);
     }
   };
-  await runBounded(variants, MAX_PARALLEL_REQUESTS, runVariant);
+  await runRequests(variants, runVariant);
   if (files.length === 0) throw firstMeaningfulError(errors);
   return { files, texts, finishReasons, usage: sumUsage(usages), failures: errors.map(messageOf), warnings, grounding: mergeGrounding(groundings) };
 }
@@ -187,17 +187,6 @@ export function referenceFromBytes(name: string, bytes: Uint8Array): ReferenceIm
   const type = sniffImageType(bytes);
   // Unknown or unsupported types are passed on as such: validation names the file and the accepted types.
   return { name, bytes, mimeType: type ? mimeTypeOf(type) : 'application/octet-stream' };
-}
-
-async function runBounded(count: number, limit: number, task: () => Promise<void>): Promise<void> {
-  let started = 0;
-  const worker = async (): Promise<void> => {
-    while (started < count) {
-      started++;
-      await task();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(count, limit) }, worker));
 }
 
 function firstMeaningfulError(errors: readonly unknown[]): unknown {
