@@ -48,6 +48,16 @@ const common = {
   plugins: [problemMatcherPlugin],
 };
 
+/** The MCP SDK's Ajv validator, used only for elicitation (which our server never does), replaced by a small stub. */
+const withoutSchemaValidator = {
+  name: 'without-schema-validator',
+  setup(build) {
+    build.onResolve({ filter: /validation[\\/]ajv-provider\.js$/ }, () => ({
+      path: path.join(__dirname, 'src', 'mcp', 'noSchemaValidator.ts'),
+    }));
+  },
+};
+
 function productContexts() {
   return [
     // Extension host: everything activate() needs, and nothing heavy.
@@ -70,10 +80,11 @@ function productContexts() {
       target: 'node20',
       external: ['vscode'],
     },
-    // MCP server for agents outside VS Code (`node dist/mcp.js`): self-contained, the SDK and undici bundled in.
+    // MCP server for agents outside VS Code (`node dist/mcp.js`): the SDK bundled in, undici from dist/http.js beside it.
     {
       ...common,
       entryPoints: { mcp: 'src/mcp/main.ts' },
+      plugins: [...common.plugins, withoutSchemaValidator],
       outdir: 'dist',
       platform: 'node',
       format: 'cjs',

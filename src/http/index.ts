@@ -1,7 +1,7 @@
 // The undici transport, bundled as dist/http.js and required on the first request so activation stays fast.
 import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { Agent, ProxyAgent, request, type Dispatcher } from './undici';
 import { ImageError, isImageError, PROXY_TUNNEL_CLOSED } from '../core/errors';
 import type { ProxySettings } from '../core/imageJob';
 import { describeProxy, proxyFor } from '../core/proxy';

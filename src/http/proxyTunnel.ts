@@ -1,5 +1,5 @@
 // A proxy that closes the connection before the tunnel is set up fails the request at once instead of looping.
-import { Client, Pool, type Dispatcher, type buildConnector } from 'undici';
+import { Client, Pool, type Dispatcher, type buildConnector } from './undici';
 import { PROXY_TUNNEL_CLOSED } from '../core/errors';
 
 /**
