@@ -6,6 +6,7 @@ import { slugFromPrompt } from './core/fileName';
 import { mergeGrounding } from './core/answerExtras';
 import type { ApiContent, Grounding, ImageJob, ProviderSettings, ReferenceImage, Usage } from './core/imageJob';
 import { estimateCost, type CostEstimate } from './core/prices';
+import type { Background } from './core/presets';
 import { hostOf } from './core/origin';
 import { tokenScopeLabel } from './core/tokenScope';
 import { parseOutputFolder, symlinkEscape } from './core/outputFolder';
@@ -36,10 +37,13 @@ export interface RunOptions {
   readonly variants?: number;
   /** Overrides the outputFolder setting (same rules: inside the workspace only). */
   readonly outputFolder?: string;
+  /** The preset the prompt was expanded from (see src/presets.ts). */
+  readonly preset?: string;
+  readonly background?: Background;
 }
 
 /** The options a run uses: its own choices (an explicit undefined means "auto") over the settings. */
-export function effectiveOptions(settings: Settings, options: RunOptions): Omit<RunOptions, 'outputFolder'> & { model: string; variants: number } {
+export function effectiveOptions(settings: Settings, options: RunOptions): Omit<RunOptions, 'outputFolder' | 'preset' | 'background'> & { model: string; variants: number } {
   return {
     model: options.model ?? settings.model,
     aspectRatio: 'aspectRatio' in options ? options.aspectRatio : settings.aspectRatio,
@@ -53,6 +57,8 @@ export function effectiveOptions(settings: Settings, options: RunOptions): Omit<
 
 export interface GenerationRequest {
   readonly prompt: string;
+  /** The user's own words when `prompt` was expanded from a preset: names the file. */
+  readonly subject?: string;
   readonly references: readonly vscode.Uri[];
   readonly options: RunOptions;
   /** The image being refined, whose conversation is continued. */
@@ -167,10 +173,11 @@ export class ImageGenerator {
     const warnings: string[] = [];
     const groundings: (Grounding | undefined)[] = [];
     const errors: unknown[] = [];
-    const slug = slugFromPrompt(request.prompt);
+    const slug = slugFromPrompt(request.subject ?? request.prompt);
     const known: Recipe = {
       version: 1,
       prompt: job.prompt,
+      ...(request.options.preset ? { preset: request.options.preset } : {}),
       model: job.model,
       aspectRatio: job.aspectRatio,
       imageSize: job.imageSize,
