@@ -65,6 +65,10 @@ export interface GenerationRequest {
   readonly refine?: vscode.Uri;
   /** Where to save when no workspace folder is open (asked by the command). */
   readonly fallbackFolder?: vscode.Uri;
+  /** Exactly where to save, already checked to be inside the workspace (a Markdown link's folder). */
+  readonly folder?: vscode.Uri;
+  /** The file's name without extension, instead of one made from the prompt. */
+  readonly fileName?: string;
 }
 
 export interface GenerationOutcome {
@@ -173,7 +177,7 @@ export class ImageGenerator {
     const warnings: string[] = [];
     const groundings: (Grounding | undefined)[] = [];
     const errors: unknown[] = [];
-    const slug = slugFromPrompt(request.subject ?? request.prompt);
+    const slug = request.fileName ?? slugFromPrompt(request.subject ?? request.prompt);
     const known: Recipe = {
       version: 1,
       prompt: job.prompt,
@@ -260,6 +264,7 @@ export class ImageGenerator {
   }
 
   private async outputFolder(settings: Settings, request: GenerationRequest): Promise<vscode.Uri> {
+    if (request.folder) return request.folder;
     const source = request.refine ?? request.references[0];
     const sourceFolder = source ? vscode.workspace.getWorkspaceFolder(source) : undefined;
     const workspaceFolder = sourceFolder ?? vscode.workspace.workspaceFolders?.[0];
