@@ -12,6 +12,7 @@ import { ImageGenerator } from './generation';
 import { ImageClientProvider } from './imageClientProvider';
 import { ImageWriter } from './imageWriter';
 import { Log } from './log';
+import { ImageRecipeHover } from './markdown/imageRecipeHover';
 import { generateMissingImage, MissingImageActions, type MissingImageArgs } from './markdown/missingImages';
 import { ModelCatalog } from './modelCatalog';
 import { PANEL_VIEW_ID } from './panel/panelProvider';
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider({ language: 'markdown' }, new MissingImageActions(), { providedCodeActionKinds: MissingImageActions.kinds }),
   );
+  context.subscriptions.push(vscode.languages.registerHoverProvider({ language: 'markdown' }, new ImageRecipeHover()));
   return createApi(tokens, generator);
 }
 

@@ -1,6 +1,6 @@
 // Choosing a preset for one run (the palette gear): built-ins, then the user's and the workspace's house styles.
 import * as vscode from 'vscode';
-import { findPreset, type Preset } from '../core/presets';
+import { applyPreset, findPreset, type Preset } from '../core/presets';
 import type { RunOptions } from '../generation';
 import { readPresets } from '../presets';
 
@@ -35,4 +35,10 @@ export function withPresetChoice(options: RunOptions, value: string): RunOptions
 function describePreset(preset: Preset): string {
   const origin = preset.source === 'built-in' ? '' : ` (${preset.source})`;
   return `${preset.description ?? [preset.aspectRatio, preset.imageSize, preset.background].filter(Boolean).join(' · ')}${origin}`;
+}
+
+/** The options as the run will use them: the chosen preset's defaults under the options named for the run. */
+export function withPresetDefaults(options: RunOptions): RunOptions {
+  const preset = options.preset === undefined ? undefined : findPreset(readPresets().presets, options.preset);
+  return preset ? applyPreset(preset, '', options).options : options;
 }

@@ -4,7 +4,7 @@ import { acceptsOutputFormat, ASPECT_RATIOS, AUTO_MODEL, IMAGE_SIZES, THINKING_L
 import type { ModelCatalog } from '../modelCatalog';
 import { effectiveOptions, type RunOptions } from '../generation';
 import type { Settings } from '../settings';
-import { pickPreset, withPresetChoice } from './presetPicker';
+import { pickPreset, withPresetChoice, withPresetDefaults } from './presetPicker';
 
 type OptionKey = 'model' | 'aspectRatio' | 'imageSize' | 'outputFormat' | 'thinkingLevel' | 'grounding' | 'variants' | 'preset';
 
@@ -32,7 +32,7 @@ function modelLabel(model: string, catalog?: ModelCatalog): string {
 }
 
 export function describeOptions(settings: Settings, options: RunOptions, catalog?: ModelCatalog): string {
-  const effective = effectiveOptions(settings, options);
+  const effective = effectiveOptions(settings, withPresetDefaults(options));
   return [
     ...(options.preset ? [`preset ${options.preset}`] : []),
     modelLabel(effective.model, catalog),
@@ -53,7 +53,7 @@ export async function pickRunOptions(settings: Settings, initial: RunOptions, ca
   // Learn what auto stands for at this provider, so the list can say it (the list is kept for a day).
   if (isAutoModel(effectiveOptions(settings, options).model)) await catalog.resolve(AUTO_MODEL, settings).catch(() => undefined);
   for (;;) {
-    const effective = effectiveOptions(settings, options);
+    const effective = effectiveOptions(settings, withPresetDefaults(options));
     const capabilities = describeModel(isAutoModel(effective.model) ? (catalog.autoPick(settings) ?? effective.model) : effective.model);
     const googleApi = !acceptsOutputFormat(settings.baseUrl);
     const items: OptionItem[] = [

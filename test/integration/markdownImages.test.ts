@@ -86,6 +86,20 @@ suite('Markdown image links', () => {
     assert.match(JSON.stringify(request.body), /A lighthouse at dawn/);
     assert.equal(document.getText().includes('<img/new folder/light house.png>'), true, 'the link is unchanged');
     assert.equal((await actionsAt(document, '![A lighthouse')).length, 0, 'no quick fix once the file exists');
+
+    const position = document.positionAt(document.getText().indexOf('![A lighthouse') + 4);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position);
+    const text = hovers.flatMap((hover) => hover.contents.map((content) => (typeof content === 'string' ? content : content.value))).join('\n')
+      .replace(/&nbsp;/g, ' ')
+      .replace(/\\([-()\\])/g, '$1');
+    assert.match(text, /Generated with Gemini/, 'the hover shows the recipe');
+    assert.match(text, /A lighthouse at dawn \(an image for the section "Harbour at night"/, 'the prompt, escaped as text');
+    assert.match(text, /gemini-2\.5-flash-image/);
+    assert.match(text, /command:geminiImage\.refine\?/);
+    assert.match(text, /command:geminiImage\.generate\?/);
+    const kept = document.positionAt(document.getText().indexOf('![Kept]') + 3);
+    const plain = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, kept);
+    assert.ok(!plain.some((hover) => hover.contents.some((content) => (typeof content === 'string' ? content : content.value).includes('Generated with Gemini'))), 'no recipe hover on a file without one');
   });
 
   test('bytes in another format than the extension: the right extension, and the link updated in the document', async () => {

@@ -78,4 +78,12 @@ suite('Presets', () => {
     );
     assert.equal((await recordedRequests()).length, 0, 'nothing may be sent for a refused preset');
   });
+
+  test('a transparent background is refused with a clear message until it is supported, before anything is sent', async () => {
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('geminiImage.generate', { prompt: 'a paper plane', preset: 'Sticker', background: 'transparent' })),
+      /Transparent backgrounds are not available yet/,
+    );
+    assert.equal((await recordedRequests()).length, 0);
+  });
 });
