@@ -264,7 +264,14 @@ export class ImageGenerator {
   }
 
   private async outputFolder(settings: Settings, request: GenerationRequest): Promise<vscode.Uri> {
-    if (request.folder) return request.folder;
+    if (request.folder) {
+      // The caller checked the path; a symbolic link inside the workspace must still not carry the image out of it.
+      const root = vscode.workspace.getWorkspaceFolder(request.folder);
+      const escape = root && request.folder.scheme === 'file' ? await symlinkEscape(request.folder.fsPath, root.uri.fsPath) : undefined;
+      if (!root) throw new Error(`${request.folder.fsPath} is not inside the workspace: images are only saved there.`);
+      if (escape) throw new Error(escape);
+      return request.folder;
+    }
     const source = request.refine ?? request.references[0];
     const sourceFolder = source ? vscode.workspace.getWorkspaceFolder(source) : undefined;
     const workspaceFolder = sourceFolder ?? vscode.workspace.workspaceFolders?.[0];

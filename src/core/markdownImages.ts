@@ -87,7 +87,7 @@ function parseImageAt(line: string, at: number, lineStart: number, definitions: 
   let end = altEnd + 1;
   if (next === '[') {
     const labelEnd = line.indexOf(']', altEnd + 2);
-    if (labelEnd < 0) return undefined;
+    if (labelEnd < 0 || labelEnd - altEnd > MAX_LINK_PART) return undefined;
     const written = line.slice(altEnd + 2, labelEnd);
     if (written.trim() !== '') label = written;
     end = labelEnd + 1;
@@ -194,9 +194,12 @@ function maskInlineCode(line: string): string {
   return line.replace(/(`+)(?:(?!\1)[\s\S])*?\1/g, (span) => ' '.repeat(span.length));
 }
 
+/** How far a link's text or target is looked for: keeps a long line full of `![` linear, not quadratic. */
+const MAX_LINK_PART = 512;
+
 function closingBracket(line: string, from: number): number {
   let depth = 0;
-  for (let i = from; i < line.length; i++) {
+  for (let i = from, end = Math.min(line.length, from + MAX_LINK_PART); i < end; i++) {
     const char = line[i];
     if (char === '\\') i++;
     else if (char === '[') depth++;
@@ -211,7 +214,7 @@ function closingBracket(line: string, from: number): number {
 function closingParen(line: string, from: number): number {
   let depth = 0;
   let angle = false;
-  for (let i = from; i < line.length; i++) {
+  for (let i = from, end = Math.min(line.length, from + MAX_LINK_PART); i < end; i++) {
     const char = line[i];
     if (char === '\\') i++;
     else if (char === '<' && line.slice(from, i).trim() === '') angle = true;

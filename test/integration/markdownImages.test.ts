@@ -1,6 +1,7 @@
 // The Markdown quick fix in a real extension host: offered on a missing image link only; running it creates the file.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readRecipe } from '../../src/core/recipe';
@@ -94,12 +95,30 @@ suite('Markdown image links', () => {
       .replace(/\\([-()\\])/g, '$1');
     assert.match(text, /Generated with Gemini/, 'the hover shows the recipe');
     assert.match(text, /A lighthouse at dawn \(an image for the section "Harbour at night"/, 'the prompt, escaped as text');
-    assert.match(text, /gemini-2\.5-flash-image/);
+    const model = readRecipe(fs.readFileSync(expected))?.model ?? 'no model in the recipe';
+    assert.ok(text.includes(model), `the hover names the model (${model})`);
     assert.match(text, /command:geminiImage\.refine\?/);
     assert.match(text, /command:geminiImage\.generate\?/);
     const kept = document.positionAt(document.getText().indexOf('![Kept]') + 3);
     const plain = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, kept);
     assert.ok(!plain.some((hover) => hover.contents.some((content) => (typeof content === 'string' ? content : content.value).includes('Generated with Gemini'))), 'no recipe hover on a file without one');
+  });
+
+  test('a folder that is a symbolic link out of the workspace is refused before anything is sent', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'gis-outside-'));
+    try {
+      fs.symlinkSync(outside, path.join(docsDir(), 'img', 'linked'));
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(document.uri, document.positionAt(document.getText().length), '\n\n![Escaping](img/linked/escape.png)\n');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      const [action] = await actionsAt(document, '![Escaping]');
+      await assert.rejects(run(action), /links outside the workspace/);
+      assert.deepEqual(fs.readdirSync(outside), [], 'nothing was written outside');
+      assert.equal((await recordedRequests()).filter((recorded) => recorded.model !== undefined).length, 0, 'nothing was sent');
+    } finally {
+      await document.save();
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   test('bytes in another format than the extension: the right extension, and the link updated in the document', async () => {

@@ -63,3 +63,8 @@ test('a link keeps everything but its extension when the bytes are another forma
   assert.equal(normalizedExtension('x/Y.JPEG'), 'jpg');
   assert.equal(normalizedExtension('noext'), undefined);
 });
+
+test('a long line full of "![" is scanned in bounded steps per link (no quadratic blow-up)', () => {
+  const line = '![a'.repeat(200_000) + ' ![real](r.png)';
+  assert.deepEqual(targets(line), ['r.png']);
+});
