@@ -4,6 +4,7 @@ import { createApi, type GeminiImageApi } from './api';
 import { clearToken } from './commands/clearToken';
 import { editImage } from './commands/editImage';
 import { generate } from './commands/generate';
+import { generateFromSelection } from './commands/generateFromSelection';
 import { CommandIds } from './commands/ids';
 import { refine } from './commands/refine';
 import { setToken, type SetTokenArgs } from './commands/setToken';
@@ -11,6 +12,8 @@ import { ImageGenerator } from './generation';
 import { ImageClientProvider } from './imageClientProvider';
 import { ImageWriter } from './imageWriter';
 import { Log } from './log';
+import { ImageRecipeHover } from './markdown/imageRecipeHover';
+import { generateMissingImage, MissingImageActions, type MissingImageArgs } from './markdown/missingImages';
 import { ModelCatalog } from './modelCatalog';
 import { PANEL_VIEW_ID } from './panel/panelProvider';
 import { registerPanel } from './panel/registerPanel';
@@ -43,6 +46,12 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   register(CommandIds.setToken, (args?: SetTokenArgs) => setToken(tokens, log, args));
   register(CommandIds.clearToken, () => clearToken(tokens, log));
   register(CommandIds.showLog, () => log.show());
+  register(CommandIds.generateFromSelection, (args?: unknown) => generateFromSelection(generation, args));
+  register(CommandIds.generateMissingImage, (args: MissingImageArgs) => generateMissingImage(generation, args));
+  context.subscriptions.push(
+    vscode.languages.registerCodeActionsProvider({ language: 'markdown' }, new MissingImageActions(), { providedCodeActionKinds: MissingImageActions.kinds }),
+  );
+  context.subscriptions.push(vscode.languages.registerHoverProvider({ language: 'markdown' }, new ImageRecipeHover()));
   return createApi(tokens, generator);
 }
 

@@ -5,6 +5,7 @@ import { ImageError, isImageError } from './core/errors';
 import { slugFromPrompt } from './core/fileName';
 import type { ImageJob, ProviderSettings, ReferenceImage } from './core/imageJob';
 import { referenceFromBytes, resumeConversation, runImageJob, type Conversation as JobConversation, type ImageJobOutcome } from './core/jobs/runImageJob';
+import type { Background } from './core/presets';
 import { hostOf } from './core/origin';
 import { estimateCost, type CostEstimate } from './core/prices';
 import { tokenScopeLabel } from './core/tokenScope';
@@ -31,10 +32,13 @@ export interface RunOptions {
   readonly variants?: number;
   /** Overrides the outputFolder setting (same rules: inside the workspace only). */
   readonly outputFolder?: string;
+  /** The preset the prompt was expanded from (see src/presets.ts). */
+  readonly preset?: string;
+  readonly background?: Background;
 }
 
 /** The options a run uses: its own choices (an explicit undefined means "auto") over the settings. */
-export function effectiveOptions(settings: Settings, options: RunOptions): Omit<RunOptions, 'outputFolder'> & { model: string; variants: number } {
+export function effectiveOptions(settings: Settings, options: RunOptions): Omit<RunOptions, 'outputFolder' | 'preset' | 'background'> & { model: string; variants: number } {
   return {
     model: options.model ?? settings.model,
     aspectRatio: 'aspectRatio' in options ? options.aspectRatio : settings.aspectRatio,
@@ -48,6 +52,8 @@ export function effectiveOptions(settings: Settings, options: RunOptions): Omit<
 
 export interface GenerationRequest {
   readonly prompt: string;
+  /** The user's own words when `prompt` was expanded from a preset: names the file. */
+  readonly subject?: string;
   readonly references: readonly vscode.Uri[];
   readonly options: RunOptions;
   /** The image being refined, whose conversation is continued. */
@@ -56,6 +62,8 @@ export interface GenerationRequest {
   readonly fallbackFolder?: vscode.Uri;
   /** The file name (without extension) to save under instead of the prompt's slug; -2, -3… if taken. */
   readonly fileStem?: string;
+  /** Exactly where to save, already checked to be inside the workspace (a Markdown link's folder). */
+  readonly folder?: vscode.Uri;
 }
 
 export type GenerationOutcome = ImageJobOutcome<vscode.Uri> & {
@@ -144,7 +152,8 @@ export class ImageGenerator {
           provider,
           token,
           variants: chosen.variants,
-          slug: request.fileStem ?? slugFromPrompt(request.prompt),
+          slug: request.fileStem ?? slugFromPrompt(request.subject ?? request.prompt),
+          preset: request.options.preset,
           refinedFrom: request.refine ? vscode.workspace.asRelativePath(request.refine) : undefined,
           earlier: history ? earlier : undefined,
         },
@@ -173,6 +182,14 @@ export class ImageGenerator {
 
   /** The folder a run saves into (the outputFolder setting or the run's own, inside the workspace). */
   async outputFolder(settings: Settings, request: GenerationRequest): Promise<vscode.Uri> {
+    if (request.folder) {
+      // The caller checked the path; a symbolic link inside the workspace must still not carry the image out of it.
+      const root = vscode.workspace.getWorkspaceFolder(request.folder);
+      const escape = root && request.folder.scheme === 'file' ? await symlinkEscape(request.folder.fsPath, root.uri.fsPath) : undefined;
+      if (!root) throw new Error(`${request.folder.fsPath} is not inside the workspace: images are only saved there.`);
+      if (escape) throw new Error(escape);
+      return request.folder;
+    }
     const source = request.refine ?? request.references[0];
     const sourceFolder = source ? vscode.workspace.getWorkspaceFolder(source) : undefined;
     const workspaceFolder = sourceFolder ?? vscode.workspace.workspaceFolders?.[0];

@@ -41,6 +41,8 @@ export function parseGenerateArgs(raw: Record<string, unknown>): GenerateArgs {
   if ('variants' in raw) options.variants = parseVariants(raw.variants);
   if ('thinkingLevel' in raw) options.thinkingLevel = parseThinkingLevel(raw.thinkingLevel);
   if ('grounding' in raw) options.grounding = parseGrounding(raw.grounding);
+  if ('preset' in raw) options.preset = optionalString(raw, 'preset');
+  if ('background' in raw) options.background = parseBackground(raw.background);
   return { ...(options as RunOptions), prompt, references: parseReferences(raw.references) };
 }
 
@@ -86,6 +88,12 @@ function parseThinkingLevel(value: unknown): string | undefined {
 function parseGrounding(value: unknown): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'boolean') throw new Error('The "grounding" argument must be true or false.');
+  return value;
+}
+
+function parseBackground(value: unknown): 'transparent' | undefined {
+  if (value === undefined || value === null || value === 'opaque' || value === 'auto') return undefined;
+  if (value !== 'transparent') throw new Error('The "background" argument must be "transparent" or "opaque".');
   return value;
 }
 

@@ -8,6 +8,8 @@ export const CommandIds = {
   setToken: 'geminiImage.setToken',
   clearToken: 'geminiImage.clearToken',
   showLog: 'geminiImage.showLog',
+  generateMissingImage: 'geminiImage.generateMissingImage',
+  generateFromSelection: 'geminiImage.generateFromSelection',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

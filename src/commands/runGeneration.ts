@@ -11,6 +11,7 @@ import { notificationText } from '../core/notificationText';
 import type { GenerationOutcome, GenerationRequest, ImageGenerator } from '../generation';
 import type { Log } from '../log';
 import type { ModelCatalog } from '../modelCatalog';
+import { withPreset } from '../presets';
 import { readSettings } from '../settings';
 import { toResult, type GenerateResult } from './arguments';
 import { CommandIds } from './ids';
@@ -44,12 +45,16 @@ export async function runGeneration(
     variants > 1 ? `${variants} images` : 'image'
   } with ${model}`);
   try {
+    const sent = withPreset(request);
+    if (sent.options.background === 'transparent') {
+      throw new Error('Transparent backgrounds are not available yet: remove "background" from the run or the preset.');
+    }
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       (progress, cancellation) => {
         let saved = 0;
         const shouldOpen = firstFew();
-        return context.generator.run(settings, { ...request, fallbackFolder: request.fallbackFolder ?? fallbackFolder }, cancellation, (file) => {
+        return context.generator.run(settings, { ...sent, fallbackFolder: request.fallbackFolder ?? fallbackFolder }, cancellation, (file) => {
           saved++;
           progress.report({ message: notificationText(`saved ${saved} of ${variants}: ${path.posix.basename(file.path)}`) });
           if (settings.openAfterSave && shouldOpen()) void openBeside(file);

@@ -4,8 +4,9 @@ import { acceptsOutputFormat, ASPECT_RATIOS, AUTO_MODEL, IMAGE_SIZES, THINKING_L
 import type { ModelCatalog } from '../modelCatalog';
 import { effectiveOptions, type RunOptions } from '../generation';
 import type { Settings } from '../settings';
+import { pickPreset, withPresetChoice, withPresetDefaults } from './presetPicker';
 
-type OptionKey = 'model' | 'aspectRatio' | 'imageSize' | 'outputFormat' | 'thinkingLevel' | 'grounding' | 'variants';
+type OptionKey = 'model' | 'aspectRatio' | 'imageSize' | 'outputFormat' | 'thinkingLevel' | 'grounding' | 'variants' | 'preset';
 
 const OPTION_TITLES: Record<OptionKey, string> = {
   model: 'Model',
@@ -15,6 +16,7 @@ const OPTION_TITLES: Record<OptionKey, string> = {
   thinkingLevel: 'Thinking level',
   grounding: 'Google Search grounding',
   variants: 'Variants',
+  preset: 'Preset',
 };
 
 /** Why the output format cannot be chosen on Google's API (shown in the picker). */
@@ -30,8 +32,9 @@ function modelLabel(model: string, catalog?: ModelCatalog): string {
 }
 
 export function describeOptions(settings: Settings, options: RunOptions, catalog?: ModelCatalog): string {
-  const effective = effectiveOptions(settings, options);
+  const effective = effectiveOptions(settings, withPresetDefaults(options));
   return [
+    ...(options.preset ? [`preset ${options.preset}`] : []),
     modelLabel(effective.model, catalog),
     effective.aspectRatio ?? 'auto ratio',
     describeModel(effective.model)?.fixedSize ?? effective.imageSize ?? 'auto size',
@@ -50,12 +53,13 @@ export async function pickRunOptions(settings: Settings, initial: RunOptions, ca
   // Learn what auto stands for at this provider, so the list can say it (the list is kept for a day).
   if (isAutoModel(effectiveOptions(settings, options).model)) await catalog.resolve(AUTO_MODEL, settings).catch(() => undefined);
   for (;;) {
-    const effective = effectiveOptions(settings, options);
+    const effective = effectiveOptions(settings, withPresetDefaults(options));
     const capabilities = describeModel(isAutoModel(effective.model) ? (catalog.autoPick(settings) ?? effective.model) : effective.model);
     const googleApi = !acceptsOutputFormat(settings.baseUrl);
     const items: OptionItem[] = [
       { label: '$(check) Done', description: describeOptions(settings, options, catalog), alwaysShow: true },
       { label: 'Model', description: modelLabel(effective.model, catalog), key: 'model' },
+      { label: 'Preset', description: options.preset ?? 'none', key: 'preset' },
       { label: 'Aspect ratio', description: effective.aspectRatio ?? 'auto', key: 'aspectRatio' },
       { label: 'Size', description: describeModel(effective.model)?.fixedSize ?? effective.imageSize ?? 'auto', key: 'imageSize' },
       googleApi
@@ -83,7 +87,7 @@ export async function pickRunOptions(settings: Settings, initial: RunOptions, ca
 
 async function pickValue(key: OptionKey, model: string, catalog: ModelCatalog): Promise<string | undefined> {
   const capabilities = describeModel(model);
-  const choices: Record<Exclude<OptionKey, 'model'>, readonly string[]> = {
+  const choices: Record<Exclude<OptionKey, 'model' | 'preset'>, readonly string[]> = {
     aspectRatio: ['auto', ...(capabilities?.aspectRatios ?? ASPECT_RATIOS)],
     imageSize: capabilities?.fixedSize ? [capabilities.fixedSize] : ['auto', ...(capabilities?.imageSizes ?? IMAGE_SIZES)],
     outputFormat: ['auto', 'png', 'jpeg'],
@@ -92,6 +96,7 @@ async function pickValue(key: OptionKey, model: string, catalog: ModelCatalog): 
     variants: ['1', '2', '3', '4', '5', '6', '7', '8'],
   };
   if (key === 'model') return pickModel(model, catalog);
+  if (key === 'preset') return pickPreset();
   return vscode.window.showQuickPick([...choices[key]], { title: `${OPTION_TITLES[key]} for this run`, ignoreFocusOut: true });
 }
 
@@ -103,6 +108,8 @@ function applyValue(options: RunOptions, key: OptionKey, value: string): RunOpti
       return { ...options, outputFormat: value === 'png' || value === 'jpeg' ? value : undefined };
     case 'grounding':
       return { ...options, grounding: value === 'on' ? true : undefined };
+    case 'preset':
+      return withPresetChoice(options, value);
     case 'model': {
       // A new model may not take the ratio or size chosen for the old one: keep only what it accepts.
       const capabilities = describeModel(value);

@@ -8,7 +8,10 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export interface Recipe {
   readonly version: 1;
+  /** The prompt as sent (expanded from the preset's template when there is one). */
   readonly prompt: string;
+  /** The preset the prompt came from. */
+  readonly preset?: string;
   readonly model: string;
   readonly aspectRatio?: string;
   readonly imageSize?: string;

@@ -45,6 +45,8 @@ export interface ImageJobRun<L> {
   readonly slug: string;
   /** Where a refined image came from, for the recipe (a workspace-relative path). */
   readonly refinedFrom?: string;
+  /** The preset the prompt was expanded from, for the recipe. */
+  readonly preset?: string;
   /** The conversation being continued (its images stay where they were saved). */
   readonly earlier?: Conversation<L>;
 }
@@ -96,6 +98,7 @@ export async function runImageJob<F extends ImageSinkFile, L>(run: ImageJobRun<L
   const known: Recipe = {
     version: 1,
     prompt: job.prompt,
+    ...(run.preset ? { preset: run.preset } : {}),
     model: job.model,
     aspectRatio: job.aspectRatio,
     imageSize: job.imageSize,
