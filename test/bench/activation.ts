@@ -22,9 +22,10 @@ function standIn(name: string): unknown {
 
 // esbuild copies the module's own keys, so the stand-in lists the API's top-level names.
 const API_NAMES = [
-  'CancellationTokenSource', 'ConfigurationTarget', 'Disposable', 'EventEmitter', 'FileSystemError', 'FileType', 'ProgressLocation',
-  'RelativePattern', 'TabInputCustom', 'TabInputText', 'ThemeIcon', 'Uri', 'ViewColumn', 'commands', 'env', 'extensions', 'l10n',
-  'languages', 'window', 'workspace',
+  'CancellationTokenSource', 'CodeAction', 'CodeActionKind', 'ConfigurationTarget', 'Disposable', 'EventEmitter', 'FileSystemError',
+  'FileType', 'Hover', 'LanguageModelTextPart', 'LanguageModelToolResult', 'MarkdownString', 'Position', 'ProgressLocation', 'Range',
+  'RelativePattern', 'Selection', 'TabInputCustom', 'TabInputText', 'ThemeIcon', 'Uri', 'ViewColumn', 'WorkspaceEdit', 'commands', 'env',
+  'extensions', 'l10n', 'languages', 'lm', 'window', 'workspace',
 ];
 const fakeVscode = Object.fromEntries(API_NAMES.map((name) => [name, standIn(`vscode.${name}`)]));
 const moduleInternals = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
