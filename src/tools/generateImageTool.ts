@@ -6,6 +6,7 @@ import { isInside } from '../core/outputFolder';
 import { hostOf } from '../core/origin';
 import type { GenerationRequest, ImageGenerator, RunOptions } from '../generation';
 import type { Log } from '../log';
+import { withPreset } from '../presets';
 import { readSettings, type Settings } from '../settings';
 
 export const GENERATE_IMAGE_TOOL = 'geminiImage_generateImage';
@@ -34,7 +35,7 @@ class GenerateImageTool implements vscode.LanguageModelTool<unknown> {
       // Nothing will be sent: invoke() throws the same reason for the agent, no confirmation needed.
       return { invocationMessage: `Not generating an image: ${messageOf(error)}` };
     }
-    const model = request.model ?? settings.model;
+    const model = generation.options.model ?? settings.model;
     const message = new vscode.MarkdownString(undefined, false);
     const lines = confirmationLines({ request, model, host: hostOf(settings.baseUrl), uploads: generation.references.map(relative), destination });
     // Every value is the agent's or the settings' text: appended as text, so it can never become a link or markup.
@@ -77,7 +78,9 @@ function toGeneration(request: AgentImageRequest): GenerationRequest {
   if (request.aspectRatio !== undefined) options.aspectRatio = request.aspectRatio;
   if (request.imageSize !== undefined) options.imageSize = request.imageSize;
   if (request.outputFolder !== undefined) options.outputFolder = request.outputFolder;
-  return { prompt: request.prompt, references: request.references.map(referenceUri), options, fileStem: request.fileStem };
+  if (request.preset !== undefined) options.preset = request.preset;
+  // A preset wraps the prompt and fills the options the agent left out (an unknown name throws the user's message).
+  return withPreset({ prompt: request.prompt, references: request.references.map(referenceUri), options, fileStem: request.fileStem });
 }
 
 function referenceUri(reference: string): vscode.Uri {

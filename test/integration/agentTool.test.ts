@@ -66,7 +66,7 @@ suite('Agent tool', () => {
     assert.match(tool.description, /saves it/);
     const schema = tool.inputSchema as { required: string[]; properties: Record<string, unknown> };
     assert.deepEqual(schema.required, ['prompt']);
-    assert.deepEqual(Object.keys(schema.properties).sort(), ['aspectRatio', 'fileName', 'imageSize', 'model', 'outputFolder', 'prompt', 'references']);
+    assert.deepEqual(Object.keys(schema.properties).sort(), ['aspectRatio', 'fileName', 'imageSize', 'model', 'outputFolder', 'preset', 'prompt', 'references']);
   });
 
   test('invoking it saves the server\'s image and returns its workspace-relative path, model, finish reason and usage', async () => {
@@ -107,6 +107,23 @@ suite('Agent tool', () => {
     assert.match(await failure({ prompt: 'x', model: 'gemini-2.5-flash-image', aspectRatio: '8:1' }), /does not take aspect ratio 8:1/);
     assert.equal((await generatedRequests()).length, 0, 'a request was sent for invalid input');
     assert.equal(fs.existsSync(outputDir()), false);
+  });
+
+  test('a preset wraps the prompt and sets its defaults; an unknown preset is refused with nothing sent', async () => {
+    const text = textOf(await invoke({ prompt: 'a paper plane', preset: 'App icon' }));
+    assert.match(text, /^- generated-images\/a-paper-plane\.png$/m, 'the file is named from the agent\'s own words');
+    const [request] = await generatedRequests();
+    const body = request.body as { contents: { parts: { text?: string }[] }[]; generationConfig: { imageConfig?: { aspectRatio?: string } } };
+    const sent = body.contents[0].parts.map((part) => part.text ?? '').join('');
+    assert.match(sent, /^An app icon of a paper plane: /, 'the App icon template was not applied');
+    assert.equal(body.generationConfig.imageConfig?.aspectRatio, '1:1', 'the preset\'s aspect ratio was not used');
+    const recipe = readRecipe(fs.readFileSync(path.join(outputDir(), 'a-paper-plane.png')));
+    assert.equal(recipe?.preset, 'App icon');
+    assert.equal(recipe?.prompt, sent);
+
+    await resetServer();
+    assert.match(await failure({ prompt: 'x', preset: 'No such preset' }), /No such preset/);
+    assert.equal((await generatedRequests()).length, 0, 'a request was sent for an unknown preset');
   });
 
   test('a refusal arrives as an error naming the reason', async () => {

@@ -83,3 +83,16 @@ test('the confirmation shows the prompt, model and host, options, uploads and de
   assert.deepEqual(plain.map(([label]) => label), ['Prompt', 'Model', 'Uploads', 'Saves to']);
   assert.deepEqual(plain[2], ['Uploads', 'no images']);
 });
+
+test('a preset is kept for the VS Code tool, shown in the confirmation, and not read where the tool has no such field', () => {
+  const request = parseAgentRequest({ prompt: 'a paper plane', preset: ' App icon ' });
+  assert.equal(request.preset, 'App icon');
+  const lines = confirmationLines({ request, model: 'm', host: 'h', uploads: [], destination: 'd' });
+  assert.deepEqual(lines[2], ['Preset', 'App icon']);
+  assert.equal(parseAgentRequest({ prompt: 'p', preset: 'auto' }).preset, undefined);
+  assert.throws(() => parseAgentRequest({ prompt: 'p', preset: 7 }), /"preset"/);
+  // The MCP tool's field names have no preset: a stray one is not taken up.
+  const names = { prompt: 'prompt', references: 'references', aspectRatio: 'aspect_ratio', imageSize: 'image_size', model: 'model', outputFolder: 'output', fileName: 'file_name' };
+  assert.equal(parseAgentRequest({ prompt: 'p', preset: 'App icon' }, names).preset, undefined);
+  assert.equal('preset' in parseAgentRequest({ prompt: 'p' }), false);
+});

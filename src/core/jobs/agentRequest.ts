@@ -12,6 +12,8 @@ export interface AgentImageRequest {
   readonly outputFolder?: string;
   /** The file name's stem, already checked (the extension comes from the image bytes). */
   readonly fileStem?: string;
+  /** A preset's name (VS Code tool only): its template wraps the prompt and its options fill what the agent left out. */
+  readonly preset?: string;
 }
 
 const IMAGE_EXTENSION = /\.(png|jpe?g|webp|gif)$/i;
@@ -20,7 +22,10 @@ const MAX_STEM_LENGTH = 100;
 const MAX_REFERENCES = 14;
 
 /** Field names to use in messages: the tool's camelCase, or the MCP tool's snake_case. */
-export type FieldNames = Record<'prompt' | 'references' | 'aspectRatio' | 'imageSize' | 'model' | 'outputFolder' | 'fileName', string>;
+export type FieldNames = Record<'prompt' | 'references' | 'aspectRatio' | 'imageSize' | 'model' | 'outputFolder' | 'fileName', string> & {
+  /** Only where presets exist (the VS Code tool). */
+  readonly preset?: string;
+};
 
 export const TOOL_FIELDS: FieldNames = {
   prompt: 'prompt',
@@ -30,6 +35,7 @@ export const TOOL_FIELDS: FieldNames = {
   model: 'model',
   outputFolder: 'outputFolder',
   fileName: 'fileName',
+  preset: 'preset',
 };
 
 /** Checks the raw input (an agent may send anything) and throws an Error naming the field and what to send instead. */
@@ -44,11 +50,14 @@ export function parseAgentRequest(raw: unknown, names: FieldNames = TOOL_FIELDS)
   }
   if (references.length > MAX_REFERENCES) throw new Error(`"${names.references}" has ${references.length} images; at most ${MAX_REFERENCES} can be sent.`);
   const option = (key: keyof FieldNames): string | undefined => {
-    const value = input[names[key]];
+    const field = names[key];
+    if (field === undefined) return undefined;
+    const value = input[field];
     if (value === undefined || value === null || value === 'auto') return undefined;
-    if (typeof value !== 'string' || value.trim() === '') throw new Error(`"${names[key]}" must be a non-empty string (or left out).`);
+    if (typeof value !== 'string' || value.trim() === '') throw new Error(`"${field}" must be a non-empty string (or left out).`);
     return value.trim();
   };
+  const preset = option('preset');
   const fileName = option('fileName');
   return {
     prompt: prompt.trim(),
@@ -58,6 +67,7 @@ export function parseAgentRequest(raw: unknown, names: FieldNames = TOOL_FIELDS)
     model: option('model'),
     outputFolder: option('outputFolder'),
     fileStem: fileName === undefined ? undefined : fileStemOf(fileName, names.fileName),
+    ...(preset === undefined ? {} : { preset }),
   };
 }
 
@@ -122,6 +132,7 @@ export function confirmationLines(facts: {
     ['Prompt', request.prompt],
     ['Model', `${facts.model} at ${facts.host}`],
   ];
+  if (request.preset) lines.push(['Preset', request.preset]);
   if (options.length > 0) lines.push(['Options', options.join(', ')]);
   lines.push(['Uploads', facts.uploads.length > 0 ? facts.uploads.join(', ') : 'no images']);
   lines.push(['Saves to', facts.destination]);
