@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ImageError } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
-import { createUndiciTransport, type ClosableTransport } from '../../src/http/index';
+import { type ClosableTransport } from '../../src/http/index';
 import { SENTINEL_TOKEN } from '../sentinel';
-import { startGeminiServer, type GeminiServer } from '../server/geminiServer';
-import { FakeClock, imageJob, provider, RecordingLog } from './fixtures/clientHarness';
+import { type GeminiServer } from '../server/geminiServer';
+import { FakeClock, imageJob, provider, RecordingLog, useServerAndTransport } from './fixtures/clientHarness';
 
 interface ErrorFixture {
   readonly source: string;
@@ -30,17 +30,9 @@ const fixtures = readdirSync(FIXTURES)
 let server: GeminiServer;
 let transport: ClosableTransport;
 
-before(async () => {
-  server = await startGeminiServer({ smallImages: true });
-  transport = createUndiciTransport({});
+useServerAndTransport((started) => {
+  ({ server, transport } = started);
 });
-
-after(async () => {
-  await transport.close();
-  await server.close();
-});
-
-beforeEach(() => server.reset());
 
 async function failureOf(fixture: ErrorFixture, log = new RecordingLog()): Promise<ImageError> {
   const client = new ImageClient({ transport, log, clock: new FakeClock(), random: () => 0.5 });

@@ -1,16 +1,16 @@
 // The image client against the local Gemini server: answers, refusals, error statuses, retries and the model list.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ImageError, type ImageErrorKind } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
 import type { ImageResult } from '../../src/core/imageJob';
 import type { HttpRequest, HttpResponse, Transport, TransportOptions } from '../../src/core/transport';
-import { createUndiciTransport, type ClosableTransport } from '../../src/http/index';
+import { type ClosableTransport } from '../../src/http/index';
 import { OTHER_TOKEN, SENTINEL_TOKEN } from '../sentinel';
 import type { Fault } from '../server/faults';
-import { startGeminiServer, type GeminiServer } from '../server/geminiServer';
-import { FakeClock, imageJob, provider, RecordingLog } from './fixtures/clientHarness';
+import { type GeminiServer } from '../server/geminiServer';
+import { FakeClock, imageJob, provider, RecordingLog, useServerAndTransport } from './fixtures/clientHarness';
 import { reference, tinyJpeg, TINY_PNG } from './fixtures/images';
 
 let server: GeminiServer;
@@ -18,17 +18,9 @@ let transport: ClosableTransport;
 const log = new RecordingLog();
 const errorMessages: string[] = [];
 
-before(async () => {
-  server = await startGeminiServer({ smallImages: true });
-  transport = createUndiciTransport({});
+useServerAndTransport((started) => {
+  ({ server, transport } = started);
 });
-
-after(async () => {
-  await transport.close();
-  await server.close();
-});
-
-beforeEach(() => server.reset());
 
 function client(clock = new FakeClock(), extra: { maxResponseBytes?: number; transport?: Transport } = {}): ImageClient {
   return new ImageClient({ transport: extra.transport ?? transport, log, clock, random: () => 0.5, maxResponseBytes: extra.maxResponseBytes });

@@ -1,30 +1,22 @@
 // Images sent as links (`![image](http://…)` or a bare URL) instead of inline data: downloaded without the token, checked, kept with their link.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ImageError } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
 import { describeLink, downloadLinkedImage, extractImageLinks, isPrivateHost } from '../../src/core/imageLinks';
-import { createUndiciTransport, type ClosableTransport } from '../../src/http/index';
+import { type ClosableTransport } from '../../src/http/index';
 import { SENTINEL_TOKEN } from '../sentinel';
-import { startGeminiServer, type GeminiServer, type RecordedRequest } from '../server/geminiServer';
-import { imageJob, provider, RecordingLog } from './fixtures/clientHarness';
+import { type GeminiServer, type RecordedRequest } from '../server/geminiServer';
+import { imageJob, provider, RecordingLog, useServerAndTransport } from './fixtures/clientHarness';
 import { createHash } from 'node:crypto';
 
 let server: GeminiServer;
 let transport: ClosableTransport;
 const log = new RecordingLog();
 
-before(async () => {
-  server = await startGeminiServer({ smallImages: true });
-  transport = createUndiciTransport({});
+useServerAndTransport((started) => {
+  ({ server, transport } = started);
 });
-
-after(async () => {
-  await transport.close();
-  await server.close();
-});
-
-beforeEach(() => server.reset());
 
 function client(): ImageClient {
   return new ImageClient({ transport, log });

@@ -5,7 +5,7 @@ import * as zlib from 'node:zlib';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { LookupFunction } from 'node:net';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ImageError, type ImageErrorKind } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
 import type { ImageResult, ProxySettings } from '../../src/core/imageJob';
@@ -13,24 +13,16 @@ import type { HttpRequest, HttpResponse, Transport, TransportOptions } from '../
 import { createUndiciTransport, type ClosableTransport } from '../../src/http/index';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { startGeminiServer, type GeminiServer } from '../server/geminiServer';
-import { delay, FakeClock, imageJob, provider, RecordingLog } from './fixtures/clientHarness';
+import { delay, FakeClock, imageJob, provider, RecordingLog, useServerAndTransport } from './fixtures/clientHarness';
 
 let server: GeminiServer;
 let transport: ClosableTransport;
 const log = new RecordingLog();
 const errorMessages: string[] = [];
 
-before(async () => {
-  server = await startGeminiServer({ smallImages: true });
-  transport = createUndiciTransport({});
+useServerAndTransport((started) => {
+  ({ server, transport } = started);
 });
-
-after(async () => {
-  await transport.close();
-  await server.close();
-});
-
-beforeEach(() => server.reset());
 
 async function failure(promise: Promise<unknown>, kind: ImageErrorKind): Promise<ImageError> {
   try {

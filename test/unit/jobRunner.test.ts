@@ -4,16 +4,16 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import { isImageError } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
 import { DiskImageStore } from '../../src/core/jobs/imageStore';
 import { resumeConversation, runImageJob, type Conversation, type ImageJobRun } from '../../src/core/jobs/runImageJob';
 import { readRecipe } from '../../src/core/recipe';
-import { createUndiciTransport, type ClosableTransport } from '../../src/http/index';
+import { type ClosableTransport } from '../../src/http/index';
 import { SENTINEL_TOKEN } from '../sentinel';
-import { startGeminiServer, type GeminiServer } from '../server/geminiServer';
-import { FakeClock, imageJob, provider, RecordingLog } from './fixtures/clientHarness';
+import { type GeminiServer } from '../server/geminiServer';
+import { FakeClock, imageJob, provider, RecordingLog, useServerAndTransport } from './fixtures/clientHarness';
 import { reference, testPng, tinyJpeg } from './fixtures/images';
 import type { HttpResponse, Transport } from '../../src/core/transport';
 
@@ -22,14 +22,8 @@ let transport: ClosableTransport;
 let folder: string;
 let log: RecordingLog;
 
-before(async () => {
-  server = await startGeminiServer({ smallImages: true });
-  transport = createUndiciTransport({});
-});
-
-after(async () => {
-  await transport.close();
-  await server.close();
+useServerAndTransport((started) => {
+  ({ server, transport } = started);
 });
 
 beforeEach(async () => {

@@ -1,7 +1,7 @@
 // Today's Gemini API through the real client and the local server in both personalities (Google's API, a gateway):
 // what `auto` picks, outputFormat only where it is taken, thinking level, Search grounding, token details, cost.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { describeGrounding, readGrounding, readTokenDetails } from '../../src/core/answerExtras';
 import { ImageError } from '../../src/core/errors';
 import { ImageClient, type ModelList } from '../../src/core/imageClient';
@@ -10,10 +10,10 @@ import { describeModel, isAutoModel } from '../../src/core/models';
 import { describeCost, estimateCost, readPriceOverrides } from '../../src/core/prices';
 import { buildGenerateBody } from '../../src/core/request';
 import type { Transport } from '../../src/core/transport';
-import { createUndiciTransport, type ClosableTransport } from '../../src/http/index';
+import { type ClosableTransport } from '../../src/http/index';
 import { SENTINEL_TOKEN } from '../sentinel';
-import { startGeminiServer, type GeminiServer } from '../server/geminiServer';
-import { FakeClock, imageJob, provider, RecordingLog } from './fixtures/clientHarness';
+import { type GeminiServer } from '../server/geminiServer';
+import { FakeClock, imageJob, provider, RecordingLog, useServerAndTransport } from './fixtures/clientHarness';
 
 const GOOGLE = 'https://generativelanguage.googleapis.com';
 const GATEWAY_HOST = 'https://gateway.example';
@@ -22,17 +22,9 @@ let server: GeminiServer;
 let transport: ClosableTransport;
 const log = new RecordingLog();
 
-before(async () => {
-  server = await startGeminiServer({ smallImages: true });
-  transport = createUndiciTransport({});
+useServerAndTransport((started) => {
+  ({ server, transport } = started);
 });
-
-after(async () => {
-  await transport.close();
-  await server.close();
-});
-
-beforeEach(() => server.reset());
 
 /** A resolver at the network boundary: Google's and the gateway's hosts reach the local server (like a hosts file). */
 function loopbackTransport(): Transport {
