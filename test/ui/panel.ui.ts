@@ -305,26 +305,25 @@ export default uiSuite('Image Studio panel', [
     assert.ok(gemini.requests.length > 0);
 
     await frame.evaluate(() => window.scrollTo({ top: 0 }));
-    await chooseColorTheme(page, 'Dark Modern');
-    await page.waitForTimeout(500);
+    await chooseColorTheme(page, 'Dark Modern', frame);
     await screenshot('theme-dark');
     // The README's picture: the activity bar and the panel, tall enough to show the history too.
     await page.setViewportSize({ width: 1400, height: 1180 });
-    await page.waitForTimeout(500);
+    await eventually(async () => {
+      const box = await page.locator('.part.sidebar').boundingBox();
+      return box && box.y + box.height > 900 ? true : undefined;
+    }, 'the side bar to grow with the window');
     const sidebar = await page.locator('.part.sidebar').boundingBox();
     if (sidebar) {
       const dir = path.resolve(__dirname, '..', '..', 'test-results', 'screenshots');
       await page.screenshot({ path: path.join(dir, 'panel-dark-sidebar.png'), clip: { x: 0, y: 0, width: sidebar.x + sidebar.width, height: 1180 } });
     }
     await page.setViewportSize({ width: 1400, height: 900 });
-    await chooseColorTheme(page, 'Light Modern');
-    await page.waitForTimeout(500);
+    await chooseColorTheme(page, 'Light Modern', frame);
     await screenshot('theme-light');
-    await chooseColorTheme(page, 'Dark High Contrast');
-    await page.waitForTimeout(500);
+    await chooseColorTheme(page, 'Dark High Contrast', frame);
     await screenshot('theme-high-contrast');
-    await chooseColorTheme(page, 'Light High Contrast');
-    await page.waitForTimeout(500);
+    await chooseColorTheme(page, 'Light High Contrast', frame);
     await screenshot('theme-high-contrast-light');
     await chooseColorTheme(page, 'Dark Modern');
   }, 90_000),

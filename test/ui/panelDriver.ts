@@ -140,7 +140,7 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
 }
 
 /** Runs "Preferences: Color Theme" and picks a theme by its label, e.g. "Dark Modern". */
-export async function chooseColorTheme(page: Page, label: string): Promise<void> {
+export async function chooseColorTheme(page: Page, label: string, panel?: Frame): Promise<void> {
   // Not runCommand: it clicks the editor area, which an open image preview (a webview) covers.
   await page.locator('.part.sidebar .composite.title').first().click();
   await page.keyboard.press('F1');
@@ -152,6 +152,26 @@ export async function chooseColorTheme(page: Page, label: string): Promise<void>
   await box.input.fill(label);
   await quickPickRow(page, label).click();
   await box.widget.waitFor({ state: 'hidden' });
+  // The theme is applied when the workbench (and the panel's document, which VS Code tells separately) carry its kind.
+  const kind = themeKindOf(label);
+  await eventually(
+    async () => ((await page.locator('.monaco-workbench').first().getAttribute('class'))?.split(/\s+/).includes(kind.workbench) ? true : undefined),
+    `the workbench to show ${label}`,
+  );
+  if (panel) {
+    await eventually(
+      async () => ((await panel.locator('body').getAttribute('class'))?.split(/\s+/).includes(kind.webview) ? true : undefined),
+      `the panel to show ${label}`,
+    );
+  }
+}
+
+/** The classes VS Code puts on the workbench and on webview bodies for a built-in theme's kind. */
+function themeKindOf(label: string): { workbench: string; webview: string } {
+  if (/high contrast/i.test(label)) {
+    return /light/i.test(label) ? { workbench: 'hc-light', webview: 'vscode-high-contrast-light' } : { workbench: 'hc-black', webview: 'vscode-high-contrast' };
+  }
+  return /light/i.test(label) ? { workbench: 'vs', webview: 'vscode-light' } : { workbench: 'vs-dark', webview: 'vscode-dark' };
 }
 
 /** The quick pick row whose label is exactly `label` (not one that merely contains it). */
