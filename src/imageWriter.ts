@@ -111,7 +111,8 @@ class WorkspaceFolderStore implements ImageStore<PendingImage, vscode.Uri> {
   }
 }
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
+/** Whether anything (file or folder) is at `uri`, through workspace.fs so remote workspaces answer too. */
+export async function exists(uri: vscode.Uri): Promise<boolean> {
   try {
     await vscode.workspace.fs.stat(uri);
     return true;

@@ -7,6 +7,7 @@ import { relativeTarget } from '../core/selectionImage';
 import { CommandIds } from '../commands/ids';
 import { runGeneration, type GenerationContext } from '../commands/runGeneration';
 import type { GenerateResult } from '../commands/arguments';
+import { exists } from '../imageWriter';
 
 export const QUICK_FIX_TITLE = 'Generate this image with Gemini';
 
@@ -96,13 +97,4 @@ export async function generateMissingImage(context: GenerationContext, args: Mis
     await vscode.workspace.applyEdit(edit);
   }
   return { ...result, files: [final.scheme === 'file' ? final.fsPath : final.toString()], ...(updatedLink ? { updatedLink } : {}) };
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }
