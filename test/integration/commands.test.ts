@@ -8,6 +8,7 @@ import { readRecipe, removeRecipe } from '../../src/core/recipe';
 import { startGeminiServer } from '../server/geminiServer';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { enqueueFaults, geminiServerUrl, recordedRequests, resetServer } from './geminiAdmin';
+import { rejection } from './rejection';
 
 interface GenerateResult {
   files: string[];
@@ -65,16 +66,6 @@ async function generate(args: Record<string, unknown>): Promise<GenerateResult> 
   return result;
 }
 
-async function rejection(run: () => Thenable<unknown>): Promise<Error> {
-  try {
-    await run();
-  } catch (error) {
-    assert.ok(error instanceof Error, 'the command rejected with something that is not an Error');
-    assertNoToken(error.message, 'an error message');
-    return error;
-  }
-  assert.fail('the command resolved, but it should have failed');
-}
 
 async function generatedBodies(): Promise<RecordedBody[]> {
   return (await recordedRequests()).filter((request) => request.model !== undefined).map((request) => request.body as RecordedBody);

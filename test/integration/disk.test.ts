@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { enqueueFaults, recordedRequests, resetServer } from './geminiAdmin';
+import { rejection } from './rejection';
 
 interface GenerateResult {
   files: string[];
@@ -23,16 +24,6 @@ async function activate(): Promise<void> {
   await extension.activate();
 }
 
-async function rejection(run: () => Thenable<unknown>): Promise<Error> {
-  try {
-    await run();
-  } catch (error) {
-    assert.ok(error instanceof Error, 'the command rejected with something that is not an Error');
-    assert.ok(!error.message.includes(SENTINEL_TOKEN), 'the token leaked into an error message');
-    return error;
-  }
-  assert.fail('the command resolved, but it should have failed');
-}
 
 /** The files open in editor tabs below `folder`. */
 function tabsBelow(folder: string): string[] {

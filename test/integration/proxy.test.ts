@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as vscode from 'vscode';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { geminiServerUrl, recordedRequests, resetServer } from './geminiAdmin';
+import { rejection } from './rejection';
 
 interface GenerateResult {
   files: string[];
@@ -59,16 +60,6 @@ async function withSetting<T>(section: string, key: string, value: unknown, targ
   }
 }
 
-async function rejection(run: () => Thenable<unknown>): Promise<Error> {
-  try {
-    await run();
-  } catch (error) {
-    assert.ok(error instanceof Error, 'the command rejected with something that is not an Error');
-    assert.ok(!error.message.includes(SENTINEL_TOKEN), 'the token leaked into an error message');
-    return error;
-  }
-  assert.fail('the command resolved, but it should have failed');
-}
 
 suite('Proxies (http.proxy)', () => {
   suiteSetup(async () => {
