@@ -81,6 +81,9 @@ export const REDACTED = '[redacted]';
 /** The `code` of a request whose proxy closed the connection before the tunnel was set up: a proxy problem, not retried. */
 export const PROXY_TUNNEL_CLOSED = 'PROXY_TUNNEL_CLOSED';
 
+/** The `code` of a request whose proxy accepted the connection but never answered the tunnel request (CONNECT). */
+export const PROXY_TUNNEL_TIMEOUT = 'PROXY_TUNNEL_TIMEOUT';
+
 /** Replaces a token (and its URL-encoded form) wherever it appears; a safety net, messages are built without it. */
 export function redactSecret(text: string, secret: string | undefined): string {
   if (!secret || secret.length < 3) return text;

@@ -2,17 +2,19 @@
 import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent, ProxyAgent, request, type Dispatcher } from './undici';
-import { ImageError, isImageError, PROXY_TUNNEL_CLOSED } from '../core/errors';
+import { ImageError, isImageError, PROXY_TUNNEL_CLOSED, PROXY_TUNNEL_TIMEOUT } from '../core/errors';
 import type { ProxySettings } from '../core/imageJob';
 import { describeProxy, proxyFor } from '../core/proxy';
 import type { HttpRequest, HttpResponse, Transport, TransportOptions } from '../core/transport';
 import { decodeBody, decodingFor, failedCoding } from './contentEncoding';
-import { tunnelGuardFactory } from './proxyTunnel';
+import { PROXY_CONNECT_TIMEOUT_MS, proxyClientFactory, tunnelGuardFactory } from './proxyTunnel';
 
 export interface UndiciTransportOptions {
   readonly proxy?: ProxySettings;
   /** Name resolution for direct connections (Node's by default); tests map names to 127.0.0.1 so nothing leaves the machine. */
   readonly lookup?: LookupFunction;
+  /** How long a proxy may take to answer CONNECT (default PROXY_CONNECT_TIMEOUT_MS; tests shorten it). */
+  readonly proxyConnectTimeoutMs?: number;
 }
 
 export type ClosableTransport = Transport & { close(): Promise<void> };
@@ -47,6 +49,8 @@ export function createUndiciTransport(options: UndiciTransportOptions): Closable
         proxyTls: tls,
         // One connection to the proxy per request when it drops the tunnel, instead of undici 7's reconnect loop.
         factory: tunnelGuardFactory(),
+        // A proxy that accepts the connection but never answers CONNECT fails the request in seconds, not minutes.
+        clientFactory: proxyClientFactory(options.proxyConnectTimeoutMs ?? PROXY_CONNECT_TIMEOUT_MS),
       });
       proxied.set(proxyUrl, agent);
     }
@@ -197,6 +201,14 @@ export function mapUndiciError(error: unknown, context: FailureContext): ImageEr
       'network',
       `The proxy ${describeProxy(proxyUrl)} closed the connection before the tunnel to ${host} was set up. ` +
         `Check http.proxy / HTTPS_PROXY (is that the right proxy, and does it allow CONNECT to ${host}?), or add ${hostNameOf(host)} to http.noProxy to connect directly.`,
+      details,
+    );
+  }
+  if (proxyUrl && code === PROXY_TUNNEL_TIMEOUT) {
+    return new ImageError(
+      'network',
+      `The proxy ${describeProxy(proxyUrl)} accepted the connection but did not open the tunnel to ${host} in time. ` +
+        `Check http.proxy / HTTPS_PROXY (is that a proxy that allows CONNECT to ${host}?), or add ${hostNameOf(host)} to http.noProxy to connect directly.`,
       details,
     );
   }

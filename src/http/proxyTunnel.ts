@@ -1,6 +1,18 @@
-// A proxy that closes the connection before the tunnel is set up fails the request at once instead of looping.
+// A proxy that closes the connection before the tunnel is set up fails the request at once instead of looping, and
+// one that never answers the tunnel request fails it after PROXY_CONNECT_TIMEOUT_MS instead of the whole timeout.
 import { Client, Pool, type Dispatcher, type buildConnector } from './undici';
-import { PROXY_TUNNEL_CLOSED } from '../core/errors';
+import { PROXY_TUNNEL_CLOSED, PROXY_TUNNEL_TIMEOUT } from '../core/errors';
+
+/** How long a proxy may take to answer CONNECT: it only opens a connection, so a long wait means it never will. */
+export const PROXY_CONNECT_TIMEOUT_MS = 30_000;
+
+/**
+ * The ProxyAgent's connection to the proxy itself, whose CONNECT waits at most `timeoutMs` for the proxy's answer
+ * (undici's default is 300 s, and the image request's own deadline would otherwise be the only limit).
+ */
+export function proxyClientFactory(timeoutMs: number): (origin: URL, options: object) => Dispatcher {
+  return (origin, options) => new Pool(origin, { ...options, headersTimeout: timeoutMs });
+}
 
 /**
  * undici 7's ProxyAgent hands the error of a failed CONNECT to the origin's connection pool, which treats a socket
@@ -31,12 +43,23 @@ export class ProxyTunnelClosedError extends Error {
   readonly code = PROXY_TUNNEL_CLOSED;
 }
 
+export class ProxyTunnelTimeoutError extends Error {
+  override readonly name = 'ProxyTunnelTimeoutError';
+  readonly code = PROXY_TUNNEL_TIMEOUT;
+}
+
 function failFastConnector(connect: buildConnector.connector): buildConnector.connector {
   return (options, callback) =>
     connect(options, (...args: Parameters<buildConnector.Callback>) => {
       const [error] = args;
-      if (error && CLOSED_CODES.has(String((error as { code?: unknown }).code))) {
+      const code = String((error as { code?: unknown } | null)?.code);
+      if (error && CLOSED_CODES.has(code)) {
         callback(new ProxyTunnelClosedError(`the proxy closed the connection before the tunnel was set up (${error.message})`, { cause: error }), null);
+        return;
+      }
+      // Only the CONNECT has a headers timer here: the origin's own request has not been sent yet.
+      if (error && code === 'UND_ERR_HEADERS_TIMEOUT') {
+        callback(new ProxyTunnelTimeoutError(`the proxy did not answer the tunnel request (${error.message})`, { cause: error }), null);
         return;
       }
       callback(...args);

@@ -11,6 +11,7 @@ import { ImageClient } from '../../src/core/imageClient';
 import type { ImageResult, ProxySettings } from '../../src/core/imageJob';
 import type { HttpRequest, HttpResponse, Transport, TransportOptions } from '../../src/core/transport';
 import { createUndiciTransport, type ClosableTransport } from '../../src/http/index';
+import { PROXY_CONNECT_TIMEOUT_MS } from '../../src/http/proxyTunnel';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { startGeminiServer, type GeminiServer } from '../server/geminiServer';
 import { delay, FakeClock, imageJob, provider, RecordingLog, useServerAndTransport } from './fixtures/clientHarness';
@@ -458,6 +459,31 @@ describe('a proxy that drops the tunnel (undici 7 reconnect loop, nodejs/undici#
       await proxied.close();
       await proxy.close();
     }
+  });
+
+  test('a proxy that never answers CONNECT: a network error naming the proxy once its short wait is over, not retried', async () => {
+    const proxy = await startClosingProxy('silent');
+    const proxied = createUndiciTransport({ proxy: { url: proxy.url, noProxy: [], strictSSL: true }, proxyConnectTimeoutMs: 300 });
+    const clock = new FakeClock();
+    try {
+      // The request's own deadline (600 s) is not what ends it: the CONNECT wait is.
+      const job = client({ transport: proxied, clock }).generate(imageJob(), provider('https://gemini-gateway.test', { maxRetries: 3, timeoutSeconds: 600 }), SENTINEL_TOKEN);
+      const error = await failure(job, 'network');
+      const proxyHost = new URL(proxy.url).host;
+      assert.ok(error.message.includes(`The proxy ${proxyHost} accepted the connection but did not open the tunnel to gemini-gateway.test in time`), error.message);
+      assert.match(error.message, /http\.proxy \/ HTTPS_PROXY.*add gemini-gateway\.test to http\.noProxy/);
+      assert.equal(error.code, 'PROXY_TUNNEL_TIMEOUT');
+      assert.deepEqual(clock.sleeps, [], 'a proxy error is not retried');
+      assert.equal(proxy.connections(), 1);
+      assert.ok(!error.message.includes(SENTINEL_TOKEN));
+    } finally {
+      await proxy.close();
+      await proxied.close();
+    }
+  });
+
+  test('the proxy gets 30 s to answer CONNECT by default (undici alone would wait 300 s)', () => {
+    assert.equal(PROXY_CONNECT_TIMEOUT_MS, 30_000);
   });
 
   test('cancel while a silent proxy holds the tunnel: cancelled at once, not after the proxy gives up', async () => {
