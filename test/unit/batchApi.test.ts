@@ -306,3 +306,74 @@ describe('remembered batches (workspace state)', () => {
     assert.deepEqual(readRememberedBatches([{ name: 'batches/ok', baseUrl: 'b', model: 'm', displayName: 'd', submittedAt: 't', items: [{ key: 1 }] }]), []);
   });
 });
+
+describe('the local server checks batch calls like the real API', () => {
+  async function post(pathname: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${SENTINEL_TOKEN}` }): Promise<{ status: number; json: Record<string, unknown> }> {
+    const response = await fetch(`${server.url}${pathname}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  }
+  const create = `/v1beta/models/${MODEL}:batchGenerateContent`;
+  const request = { contents: [{ role: 'user', parts: [{ text: 'a red bicycle' }] }], generationConfig: { responseModalities: ['IMAGE'] } };
+
+  test('refused: no token, a key in the URL, an unknown model, unknown fields, both or neither input, no display name', async () => {
+    const good = { batch: { displayName: 'd', inputConfig: { requests: { requests: [{ request, metadata: { key: 'a' } }] } } } };
+    assert.equal((await post(create, good, {})).status, 401);
+    assert.equal((await post(`${create}?key=${SENTINEL_TOKEN}`, good)).status, 400);
+    assert.equal((await post('/v1beta/models/no-such-model:batchGenerateContent', good)).status, 404);
+    assert.equal((await post(create, { batch: { ...good.batch, outputConfig: {} } })).status, 400);
+    assert.equal((await post(create, { batch: { displayName: 'd', inputConfig: { requests: good.batch.inputConfig.requests, fileName: 'files/x' } } })).status, 400);
+    assert.equal((await post(create, { batch: { displayName: 'd', inputConfig: {} } })).status, 400);
+    assert.equal((await post(create, { batch: { inputConfig: good.batch.inputConfig } })).status, 400);
+    assert.equal((await post(create, { batch: { displayName: 'd', inputConfig: { fileName: 'files/never-uploaded' } } })).status, 400);
+    assert.equal(server.batches.batches.size, 0, 'nothing refused became a batch');
+    assert.equal((await post(create, good)).status, 200);
+  });
+
+  test('a request the generateContent checks refuse is an error for that request inside a succeeded batch', async () => {
+    const bad = { ...request, generationConfig: { responseModalities: ['IMAGE'], imageConfig: { aspectRatio: '7:3' } } };
+    const created = await post(create, { batch: { displayName: 'd', inputConfig: { requests: { requests: [{ request: bad, metadata: { key: 'bad' } }, { request, metadata: { key: 'good' } }] } } } });
+    const name = String(created.json.name);
+    server.batches.advance(name, 'succeeded');
+    const status = await batchApi().status(name);
+    assert.equal(status.state, 'succeeded');
+    assert.deepEqual([status.total, status.succeeded, status.failed], [2, 1, 1]);
+    assert.match(status.inlined?.[0].error ?? '', /7:3|aspect/i);
+    assert.ok(status.inlined?.[1].response);
+  });
+
+  test('polls move a batch one state per poll (batchPollsPerState), and held batches move only when told', async () => {
+    server.setOptions({ batchPollsPerState: 2 });
+    const api = batchApi();
+    const { name } = await api.submit(MODEL, entries(1), 'slow');
+    const states: string[] = [];
+    for (let poll = 0; poll < 4; poll++) states.push((await api.status(name)).state);
+    assert.deepEqual(states, ['pending', 'running', 'running', 'succeeded']);
+    server.setOptions({ holdBatches: true });
+    const held = await api.submit(MODEL, entries(1), 'held');
+    for (let poll = 0; poll < 3; poll++) assert.equal((await api.status(held.name)).state, 'pending');
+    server.batches.advance(held.name, 'running');
+    assert.equal((await api.status(held.name)).state, 'running');
+  });
+
+  test("Google's own SDK creates, reads and cancels batches on it: the shapes are the real ones", async () => {
+    const { GoogleGenAI } = (await import('@google/genai')) as typeof import('@google/genai');
+    const ai = new GoogleGenAI({ apiKey: SENTINEL_TOKEN, httpOptions: { baseUrl: server.url, apiVersion: 'v1beta' } });
+    const job = await ai.batches.create({
+      model: MODEL,
+      src: [{ contents: [{ role: 'user', parts: [{ text: 'a lighthouse at dusk' }] }], config: { responseModalities: ['IMAGE'] }, metadata: { key: 'only' } }],
+      config: { displayName: 'sdk' },
+    });
+    assert.match(job.name ?? '', /^batches\//);
+    assert.equal(job.state, 'JOB_STATE_PENDING');
+    server.batches.advance(job.name, 'succeeded');
+    const done = await ai.batches.get({ name: job.name ?? '' });
+    assert.equal(done.state, 'JOB_STATE_SUCCEEDED');
+    const inlined = done.dest?.inlinedResponses ?? [];
+    assert.equal(inlined.length, 1);
+    assert.equal(inlined[0].metadata?.key, 'only');
+    assert.ok(inlined[0].response?.candidates?.[0]?.content?.parts?.some((part) => part.inlineData?.data), 'the image came back inline');
+    const other = await ai.batches.create({ model: MODEL, src: [{ contents: [{ role: 'user', parts: [{ text: 'x' }] }] }], config: { displayName: 'cancel me' } });
+    await ai.batches.cancel({ name: other.name ?? '' });
+    assert.equal((await ai.batches.get({ name: other.name ?? '' })).state, 'JOB_STATE_CANCELLED');
+  });
+});

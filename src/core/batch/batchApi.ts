@@ -291,6 +291,8 @@ export interface FollowOptions {
   /** Each status as it is read. */
   readonly onStatus?: (status: BatchStatus) => void;
   readonly log?: ClientLog;
+  /** The wait before each poll (default pollDelayMs). */
+  readonly schedule?: (poll: number) => number;
 }
 
 /**
@@ -299,8 +301,9 @@ export interface FollowOptions {
  */
 export async function followBatch(api: Pick<BatchApi, 'status'>, name: string, options: FollowOptions = {}): Promise<BatchStatus> {
   const clock = options.clock ?? systemClock;
+  const schedule = options.schedule ?? pollDelayMs;
   for (let poll = 0; ; poll++) {
-    await clock.sleep(pollDelayMs(poll), options.signal);
+    await clock.sleep(schedule(poll), options.signal);
     let status: BatchStatus;
     try {
       status = await api.status(name, options.signal);
