@@ -1,14 +1,13 @@
 // Google's Batch API mode of a prompts-file run: submit, remember in workspace state, poll (status bar), save, cancel.
 import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
-import { BatchApi, followBatch, type BatchStatus } from '../core/batch/batchApi';
+import { BatchApi, followBatch, offersBatchApi, type BatchStatus } from '../core/batch/batchApi';
 import { readRememberedBatches, rememberItem, restoreItems, type RememberedBatch } from '../core/batch/batchRecord';
 import { saveBatchResults, type BatchItemTarget } from '../core/batch/batchResults';
 import type { PreparedBatchItem } from '../core/batch/types';
 import { ImageError, isImageError } from '../core/errors';
 import type { ImageClient } from '../core/imageClient';
 import type { ProviderSettings } from '../core/imageJob';
-import { isGoogleBaseUrl } from '../core/models';
 import { notificationText } from '../core/notificationText';
 import { hostOf } from '../core/origin';
 import type { Clock } from '../core/retry';
@@ -233,6 +232,8 @@ export class BatchApiMode implements vscode.Disposable {
           },
         });
       } catch (error) {
+        // A batch the provider no longer knows (deleted, or past its retention) is not asked about again.
+        if (isImageError(error) && error.status === 404) await this.forget(record.name);
         if (!follower.cancelRequested) throw error;
         final = await this.cancelAtProvider(api, record);
       }
@@ -277,7 +278,7 @@ export class BatchApiMode implements vscode.Disposable {
           '(often much sooner). You can keep working or reload the window: the batch is followed in the status bar and resumed.',
       ),
     );
-    if (!isGoogleBaseUrl(baseUrl)) {
+    if (!offersBatchApi(baseUrl)) {
       this.services.log.warn(`Batch API mode on ${host}, which is not Google's API: trying it because batch mode was asked for`);
       void vscode.window.showWarningMessage(
         notificationText(`${host} is not Google's API. Gateways rarely offer the Batch API (batchGenerateContent); trying it because batch mode was asked for. If it fails, run the batch with mode "interactive".`),
@@ -299,7 +300,8 @@ export class BatchApiMode implements vscode.Disposable {
     }
     const total = followers.reduce((sum, follower) => sum + (follower.status?.total ?? follower.record.items.length), 0);
     const done = followers.reduce((sum, follower) => sum + (follower.status?.succeeded ?? 0) + (follower.status?.failed ?? 0), 0);
-    const state = followers.some((follower) => follower.status?.state === 'running') ? 'running' : followers.every((follower) => follower.status) ? followers[0].status?.state ?? 'pending' : 'pending';
+    const states = followers.map((follower) => follower.status?.state ?? 'pending');
+    const state = states.includes('running') ? 'running' : states.includes('pending') ? 'pending' : states[0];
     this.statusItem.text = `$(cloud) Gemini batch: ${state} ${done}/${total}`;
     this.statusItem.tooltip = `${followers.length} Gemini Batch API job(s): half price, results within 24 hours. Click to see or cancel them.`;
     this.statusItem.show();

@@ -27,7 +27,7 @@ export interface BatchServerHooks {
   readonly sendJson: (res: http.ServerResponse, status: number, value: unknown, headers?: http.OutgoingHttpHeaders) => void;
   readonly sendError: (res: http.ServerResponse, status: number, message?: string) => void;
   readonly sendBytes: (res: http.ServerResponse, status: number, body: Buffer, headers: http.OutgoingHttpHeaders) => void;
-  readonly options: () => { readonly holdBatches: boolean; readonly batchPollsPerState: number };
+  readonly options: () => { readonly holdBatches: boolean; readonly batchPollsPerState: number; readonly batchCreateStatus: number };
 }
 
 export interface ServerBatch {
@@ -125,6 +125,11 @@ export class BatchRoutes {
   }
 
   private create(res: http.ServerResponse, modelId: string, body: Buffer): void {
+    const refuse = this.hooks.options().batchCreateStatus;
+    if (refuse > 0) {
+      this.hooks.sendError(res, refuse);
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));

@@ -40,6 +40,7 @@ export interface GeminiServerOptions {
   provider?: 'gateway' | 'google'; // whose rules to follow (see the top of this file); default 'gateway'
   holdBatches?: boolean; // Batch API: batches change state only through POST /__admin/batches/advance; default false
   batchPollsPerState?: number; // Batch API: polls a batch stays pending, then running (see batchApi.ts); default 1
+  batchCreateStatus?: number; // Batch API: answer every batchGenerateContent with this error status (0 = off); default 0
 }
 
 export interface RecordedImage {
@@ -198,6 +199,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     provider: options.provider ?? 'gateway',
     holdBatches: options.holdBatches ?? false,
     batchPollsPerState: options.batchPollsPerState ?? 1,
+    batchCreateStatus: options.batchCreateStatus ?? 0,
   };
   let current = { ...initial };
   const requests: RecordedRequest[] = [];
@@ -581,7 +583,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     sendJson: (res, status, value, headers) => sendJson(res, recordOf.get(res), status, value, headers),
     sendError: (res, status, message) => sendError(res, recordOf.get(res), status, message),
     sendBytes: (res, status, body, headers) => send(res, recordOf.get(res), status, body, headers),
-    options: () => ({ holdBatches: current.holdBatches, batchPollsPerState: Math.max(1, current.batchPollsPerState) }),
+    options: () => ({ holdBatches: current.holdBatches, batchPollsPerState: Math.max(1, current.batchPollsPerState), batchCreateStatus: current.batchCreateStatus }),
   });
 
   async function handleBatch(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
@@ -880,6 +882,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       if (partial.provider !== undefined) current.provider = partial.provider;
       if (partial.holdBatches !== undefined) current.holdBatches = partial.holdBatches;
       if (partial.batchPollsPerState !== undefined) current.batchPollsPerState = partial.batchPollsPerState;
+      if (partial.batchCreateStatus !== undefined) current.batchCreateStatus = partial.batchCreateStatus;
     },
     batches: batchRoutes,
     reset(): void {

@@ -12,6 +12,7 @@ import {
   followBatch,
   jsonLines,
   MAX_POLL_MS,
+  offersBatchApi,
   parseBatchStatus,
   pollDelayMs,
   readResult,
@@ -279,6 +280,19 @@ describe('against the local server', () => {
     server.batches.advance(submitted.name, 'expired');
     const outcome = await saveAll(api, await api.status(submitted.name), items(list));
     assert.match(outcome.failures[0].message, /expired/);
+  });
+
+  test('the create call is never sent twice (a lost answer must not start and bill the batch twice)', async () => {
+    server.setOptions({ batchCreateStatus: 503 });
+    const api = new BatchApi({ client: client(), provider: provider(server.url, { maxRetries: 3 }), token: SENTINEL_TOKEN, log });
+    await assert.rejects(api.submit(MODEL, entries(1), 'once'), (error: unknown) => isImageError(error) && error.status === 503);
+    assert.equal(server.requests.filter((request) => request.path.endsWith(':batchGenerateContent')).length, 1);
+  });
+
+  test('batch mode is offered by default on Google only', () => {
+    assert.equal(offersBatchApi(GOOGLE), true);
+    assert.equal(offersBatchApi('https://api.ezmodel.cloud'), false);
+    assert.equal(offersBatchApi(server.url), false);
   });
 
   test('a gateway without the Batch API: the create call fails with the provider\'s answer, nothing is saved', async () => {

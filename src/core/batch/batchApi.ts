@@ -3,7 +3,7 @@ import { errorFromAnswer, readErrorAnswer } from '../errorAnswer';
 import { describeBytes, ImageError, isImageError } from '../errors';
 import type { ApiAnswer, ApiCall, ClientLog } from '../imageClient';
 import type { ImageJob, ProviderSettings } from '../imageJob';
-import { GATEWAY_MAX_REQUEST_BYTES, normalizeModelId } from '../models';
+import { GATEWAY_MAX_REQUEST_BYTES, isGoogleBaseUrl, normalizeModelId } from '../models';
 import { hostOf } from '../origin';
 import { apiUrl, buildGenerateBody } from '../request';
 import { systemClock, type Clock } from '../retry';
@@ -20,8 +20,10 @@ export const FINISHED_STATES: ReadonlySet<BatchState> = new Set(['succeeded', 'f
  * the Files API. Google documents 20 MB for inline batches whatever the interactive limit is.
  */
 export const INLINE_BATCH_BYTES = GATEWAY_MAX_REQUEST_BYTES;
-/** A results file or a finished batch's inline answers hold every image of the batch: the Files API's 2 GB. */
+/** A results file holds every image of the batch (read line by line): up to the Files API's 2 GB. */
 export const BATCH_RESULTS_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+/** A finished inline batch's status holds every image too, read whole: below V8's longest string. */
+export const BATCH_STATUS_MAX_BYTES = 512 * 1024 * 1024;
 /** First poll (within 5 s), then doubling up to a minute between polls. */
 export const FIRST_POLL_MS = 5_000;
 export const MAX_POLL_MS = 60_000;
@@ -55,6 +57,11 @@ export interface BatchResult {
   readonly key?: string;
   readonly response?: unknown;
   readonly error?: string;
+}
+
+/** Whether batch mode is offered by default: Google's own API has it; gateways rarely do (still honoured when asked). */
+export function offersBatchApi(baseUrl: string): boolean {
+  return isGoogleBaseUrl(baseUrl);
 }
 
 /** The delay before poll number `poll` (0 = the first after submitting or resuming). */
@@ -177,13 +184,17 @@ export class BatchApi {
       body = submission.body(await this.upload(submission.jsonl, displayName, signal));
     }
     const url = apiUrl(this.deps.provider.baseUrl, `models/${encodeURIComponent(normalizeModelId(model))}:batchGenerateContent`).toString();
-    const answer = await this.call({ request: { method: 'POST', url, headers: jsonHeaders(), body }, summary: `model=${normalizeModelId(model)} batch of ${entries.length} (${submission.kind})`, model }, signal);
+    // Never sent twice: a retry after an answer that was lost could start (and bill) the same batch twice.
+    const answer = await this.call(
+      { request: { method: 'POST', url, headers: jsonHeaders(), body }, summary: `model=${normalizeModelId(model)} batch of ${entries.length} (${submission.kind})`, model, maxRetries: 0 },
+      signal,
+    );
     return parseBatchStatus(parseJson(answer.value, this.host), this.host);
   }
 
   async status(name: string, signal?: AbortSignal): Promise<BatchStatus> {
     const answer = await this.call(
-      { request: { method: 'GET', url: this.batchUrl(name), headers: { accept: 'application/json' } }, summary: `${name} status`, maxResponseBytes: BATCH_RESULTS_MAX_BYTES },
+      { request: { method: 'GET', url: this.batchUrl(name), headers: { accept: 'application/json' } }, summary: `${name} status`, maxResponseBytes: BATCH_STATUS_MAX_BYTES },
       signal,
     );
     return parseBatchStatus(parseJson(answer.value, this.host), this.host);
