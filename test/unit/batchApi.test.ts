@@ -11,6 +11,7 @@ import {
   FIRST_POLL_MS,
   followBatch,
   jsonLines,
+  estimateAnswerBytes,
   MAX_POLL_MS,
   offersBatchApi,
   parseBatchStatus,
@@ -108,6 +109,16 @@ describe('the submission', () => {
     assert.deepEqual(lines.map((line) => line.key), ['line-1', 'line-2', 'line-3']);
     assert.ok('inline_data' in lines[0].request.contents[0].parts[1], 'the reference travels in the file');
     assert.deepEqual(JSON.parse(file.body('files/abc')), { batch: { displayName: 'shoes', inputConfig: { fileName: 'files/abc' } } });
+  });
+
+  test('small requests whose answers would be large (many 4K images) go as a file too, so the results come one by one', () => {
+    const fourK = entries(3, { imageSize: '4K' });
+    const expected = estimateAnswerBytes(fourK);
+    assert.ok(expected > estimateAnswerBytes(entries(3, { imageSize: '1K' })), 'a 4K answer is expected to weigh more than a 1K one');
+    assert.equal(buildBatchSubmission(fourK, 'big', GOOGLE, undefined, expected).kind, 'inline', 'exactly at the limit is still inline');
+    assert.equal(buildBatchSubmission(fourK, 'big', GOOGLE, undefined, expected - 1).kind, 'file');
+    assert.equal(buildBatchSubmission(entries(40), 'forty 1K', GOOGLE).kind, 'file', 'forty 1K answers pass the default 64 MiB');
+    assert.equal(buildBatchSubmission(entries(10), 'ten 1K', GOOGLE).kind, 'inline');
   });
 });
 

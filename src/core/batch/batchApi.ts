@@ -20,6 +20,20 @@ export const FINISHED_STATES: ReadonlySet<BatchState> = new Set(['succeeded', 'f
  * the Files API. Google documents 20 MB for inline batches whatever the interactive limit is.
  */
 export const INLINE_BATCH_BYTES = GATEWAY_MAX_REQUEST_BYTES;
+/**
+ * A finished inline batch answers with every image in one JSON document, read whole; a results file is read one answer
+ * at a time. So a batch whose answers would pass this (by estimateAnswerBytes) goes as a file even when its requests
+ * are small: memory then holds one image, not the whole batch.
+ */
+export const INLINE_RESULTS_BYTES = 64 * 1024 * 1024;
+/** The most one answer is expected to weigh (base64 PNG in JSON, worst case), by the size asked for. */
+const ANSWER_BYTES_BY_SIZE: Readonly<Record<string, number>> = { '512': 1_000_000, '1K': 3_000_000, '2K': 10_000_000, '4K': 32_000_000 };
+
+/** What a batch's answers may weigh together when they come back inline. */
+export function estimateAnswerBytes(entries: readonly BatchEntry[]): number {
+  return entries.reduce((sum, entry) => sum + (ANSWER_BYTES_BY_SIZE[entry.job.imageSize ?? '1K'] ?? ANSWER_BYTES_BY_SIZE['1K']), 0);
+}
+
 /** A results file holds every image of the batch (read line by line): up to the Files API's 2 GB. */
 export const BATCH_RESULTS_MAX_BYTES = 2 * 1024 * 1024 * 1024;
 /** A finished inline batch's status holds every image too, read whole: below V8's longest string. */
@@ -74,13 +88,22 @@ export type BatchSubmission =
   | { readonly kind: 'inline'; readonly body: string }
   | { readonly kind: 'file'; readonly jsonl: string; readonly body: (fileName: string) => string };
 
-/** The create call's body (inline while the whole body is at most `inlineLimit` bytes), or the JSONL file and body. */
-export function buildBatchSubmission(entries: readonly BatchEntry[], displayName: string, baseUrl: string, inlineLimit = INLINE_BATCH_BYTES): BatchSubmission {
+/**
+ * The create call's body (inline while the whole body is at most `inlineLimit` bytes and the answers are expected to
+ * stay under `resultsLimit`), or the JSONL file and the body naming it.
+ */
+export function buildBatchSubmission(
+  entries: readonly BatchEntry[],
+  displayName: string,
+  baseUrl: string,
+  inlineLimit = INLINE_BATCH_BYTES,
+  resultsLimit = INLINE_RESULTS_BYTES,
+): BatchSubmission {
   const requests = entries.map((entry) => ({ key: entry.key, request: JSON.stringify(buildGenerateBody(entry.job, undefined, baseUrl)) }));
   const name = JSON.stringify(displayName);
   const inlineRequests = requests.map((entry) => `{"request":${entry.request},"metadata":{"key":${JSON.stringify(entry.key)}}}`);
   const inline = `{"batch":{"displayName":${name},"inputConfig":{"requests":{"requests":[${inlineRequests.join(',')}]}}}}`;
-  if (Buffer.byteLength(inline) <= inlineLimit) return { kind: 'inline', body: inline };
+  if (Buffer.byteLength(inline) <= inlineLimit && estimateAnswerBytes(entries) <= resultsLimit) return { kind: 'inline', body: inline };
   const jsonl = requests.map((entry) => `{"key":${JSON.stringify(entry.key)},"request":${entry.request}}\n`).join('');
   return { kind: 'file', jsonl, body: (fileName) => `{"batch":{"displayName":${name},"inputConfig":{"fileName":${JSON.stringify(fileName)}}}}` };
 }
@@ -163,6 +186,8 @@ export interface BatchApiDeps {
   readonly log: ClientLog;
   /** Inline requests up to this many bytes (default INLINE_BATCH_BYTES), a JSONL file above. */
   readonly inlineLimitBytes?: number;
+  /** Inline only while the answers are expected under this many bytes (default INLINE_RESULTS_BYTES). */
+  readonly inlineResultsBytes?: number;
 }
 
 /** Submits, polls, cancels and reads one provider's batches. */
@@ -175,12 +200,14 @@ export class BatchApi {
 
   /** Submits the entries as one batch for `model`; resolves with its first status (its name above all). */
   async submit(model: string, entries: readonly BatchEntry[], displayName: string, signal?: AbortSignal): Promise<BatchStatus> {
-    const submission = buildBatchSubmission(entries, displayName, this.deps.provider.baseUrl, this.deps.inlineLimitBytes);
+    const submission = buildBatchSubmission(entries, displayName, this.deps.provider.baseUrl, this.deps.inlineLimitBytes, this.deps.inlineResultsBytes);
     let body: string;
     if (submission.kind === 'inline') {
       body = submission.body;
     } else {
-      this.deps.log.info(`Batch ${displayName}: ${entries.length} requests are ${describeBytes(Buffer.byteLength(submission.jsonl))}, over the inline limit: uploading them as a file`);
+      this.deps.log.info(
+        `Batch ${displayName}: ${entries.length} requests (${describeBytes(Buffer.byteLength(submission.jsonl))}, answers up to ~${describeBytes(estimateAnswerBytes(entries))}) go as a file through the Files API`,
+      );
       body = submission.body(await this.upload(submission.jsonl, displayName, signal));
     }
     const url = apiUrl(this.deps.provider.baseUrl, `models/${encodeURIComponent(normalizeModelId(model))}:batchGenerateContent`).toString();
