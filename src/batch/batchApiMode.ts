@@ -81,7 +81,8 @@ export class BatchApiMode implements vscode.Disposable {
       throw new ImageError('noToken', `No API token is set for ${tokenScopeLabel(settings.baseUrl)}. Run "Gemini Image: Set API Key (Token)…" first.`, { host });
     }
     this.announce(settings.baseUrl, items.length);
-    const displayName = options.displayName ?? (promptsFile ? promptsFile.path.split('/').pop() ?? 'prompts' : 'Gemini Image Studio batch');
+    // Google keeps display names short; the file name is what the user recognises in the list.
+    const displayName = (options.displayName ?? (promptsFile ? promptsFile.path.split('/').pop() ?? 'prompts' : 'Gemini Image Studio batch')).slice(0, 128);
     const abort = new AbortController();
     const subscription = options.cancellation?.onCancellationRequested(() => abort.abort());
     const api = this.api(settings.baseUrl, token);

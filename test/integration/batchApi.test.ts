@@ -196,6 +196,13 @@ suite('Batch API mode', () => {
     assert.match(result.failures[0].message, /IMAGE_SAFETY|Unable to show/);
   });
 
+  test('the extension registers Show Batch API Jobs, and with nothing running it just says so', async () => {
+    const extension = vscode.extensions.all.find((candidate) => candidate.packageJSON?.name === 'gemini-image-studio');
+    await extension?.activate();
+    assert.ok((await vscode.commands.getCommands(true)).includes('geminiImage.showBatches'));
+    await vscode.commands.executeCommand('geminiImage.showBatches');
+  });
+
   test('a provider without the Batch API fails the run before anything is remembered', async () => {
     const state = memoryState();
     const gateway = mode(state, { settings: () => ({ ...readSettings(), baseUrl: `${geminiServerUrl()}/no-batch-here`, maxRetries: 0 }) });
