@@ -208,6 +208,11 @@ test('followBatch keeps polling through a network failure, stops at a finished s
   assert.equal(final.state, 'succeeded');
   assert.deepEqual(seen, ['pending', 'running', 'succeeded']);
   assert.deepEqual(clock.sleeps, [0, 1, 2, 3].map(pollDelayMs));
+  for (const end of ['failed', 'cancelled', 'expired'] as const) {
+    const queue: BatchStatus['state'][] = ['running', end, 'running'];
+    const ended = await followBatch({ status: async (name: string) => ({ name, state: queue.shift() ?? 'running' }) }, 'batches/x', { clock });
+    assert.equal(ended.state, end, `${end} ends the wait`);
+  }
   const refused = { status: async (): Promise<BatchStatus> => Promise.reject(new ImageError('authRejected', 'rejected', { host: 'h' })) };
   await assert.rejects(followBatch(refused, 'batches/x', { clock }), (error: unknown) => isImageError(error) && error.kind === 'authRejected');
 });
@@ -233,6 +238,25 @@ describe('against the local server', () => {
     assert.equal(recipe?.batch, submitted.name);
     assert.equal(recipe?.model, MODEL);
     assert.ok(recipe?.usage?.totalTokenCount, 'usage from the batch answer is in the recipe');
+  });
+
+  test('results are matched by key, not by position: answers that come back in another order land in their own files', async () => {
+    const api = batchApi();
+    // Each line asks for another shape, so each file shows which answer it holds.
+    const ratios = ['1:1', '16:9', '9:16'];
+    const list = entries(3).map((entry, index) => ({ ...entry, job: { ...entry.job, aspectRatio: ratios[index] } }));
+    const submitted = await api.submit(MODEL, list, 'shuffled');
+    const final = await followBatch(api, submitted.name, { clock: new FakeClock() });
+    const reversed = { results: (status: BatchStatus, onResult: Parameters<BatchApi['results']>[1]) => api.results({ ...status, inlined: [...(status.inlined ?? [])].reverse() }, onResult) };
+    const outcome = await saveBatchResults(final, items(list), { api: reversed, reader: client(), provider: provider(server.url), token: SENTINEL_TOKEN, storeFor: (where) => new DiskImageStore(where), log });
+    assert.deepEqual(outcome.failures, []);
+    const shapes: string[] = [];
+    for (const index of [1, 2, 3]) {
+      const png = await fs.readFile(path.join(folder, `shot-${index}.png`));
+      const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+      shapes.push(width === height ? 'square' : width > height ? 'wide' : 'tall');
+    }
+    assert.deepEqual(shapes, ['square', 'wide', 'tall']);
   });
 
   test('a refusal and an error for two lines fail those lines only; the others are saved', async () => {
