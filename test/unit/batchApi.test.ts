@@ -26,6 +26,7 @@ import { ImageError, isImageError } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
 import { DiskImageStore } from '../../src/core/jobs/imageStore';
 import { readRecipe } from '../../src/core/recipe';
+import type { Transport } from '../../src/core/transport';
 import { type ClosableTransport } from '../../src/http/index';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { type GeminiServer } from '../server/geminiServer';
@@ -333,6 +334,37 @@ describe('against the local server', () => {
   test('a gateway without the Batch API: the create call fails with the provider\'s answer, nothing is saved', async () => {
     const api = new BatchApi({ client: client(), provider: provider(`${server.url}/no-such-gateway`, { maxRetries: 0 }), token: SENTINEL_TOKEN, log });
     await assert.rejects(api.submit(MODEL, entries(1), 'x'), (error: unknown) => isImageError(error) && error.status === 404 && !error.message.includes(SENTINEL_TOKEN));
+  });
+});
+
+describe("on Google's API (the server in its Google personality, reached as generativelanguage.googleapis.com)", () => {
+  /** A resolver at the network boundary: Google's host reaches the local server (like a hosts file). */
+  function googleClient(): ImageClient {
+    const loopback: Transport = { request: (request, options) => transport.request({ ...request, url: request.url.replace(GOOGLE, server.url) }, options) };
+    return new ImageClient({ transport: loopback, log, clock: new FakeClock(), random: () => 0.5 });
+  }
+
+  test('the key goes in x-goog-api-key, no outputFormat is sent (Google refuses it), and the images are saved', async () => {
+    server.setOptions({ provider: 'google' });
+    const reader = googleClient();
+    const api = new BatchApi({ client: reader, provider: provider(GOOGLE), token: SENTINEL_TOKEN, log });
+    const list = entries(2, { outputFormat: 'jpeg', aspectRatio: '4:3' });
+    const submitted = await api.submit(MODEL, list, 'google');
+    const create = server.requests[0];
+    assert.equal(create.headers['x-goog-api-key'], SENTINEL_TOKEN);
+    assert.equal(create.headers.authorization, undefined);
+    assert.ok(!JSON.stringify(create.body).includes('outputFormat'));
+    const final = await followBatch(api, submitted.name, { clock: new FakeClock() });
+    const outcome = await saveBatchResults(final, items(list), { api, reader, provider: provider(GOOGLE), token: SENTINEL_TOKEN, storeFor: (where) => new DiskImageStore(where), log });
+    assert.deepEqual(outcome.failures, []);
+    assert.equal(outcome.files.length, 2);
+  });
+
+  test('an upload address on another origin is refused before the token (or the file) goes there', async () => {
+    // The local server answers with its own address, which is not Google's origin.
+    const api = new BatchApi({ client: googleClient(), provider: provider(GOOGLE), token: SENTINEL_TOKEN, log, inlineLimitBytes: 10 });
+    await assert.rejects(api.submit(MODEL, entries(1), 'elsewhere'), (error: unknown) => isImageError(error) && error.kind === 'malformedAnswer' && /upload address/.test(error.message));
+    assert.deepEqual(server.requests.map((request) => request.headers['x-goog-upload-command']), ['start'], 'nothing was sent to the other address');
   });
 });
 
