@@ -1,6 +1,7 @@
 // Wires the extension together: the log first, then each service, each disposed with the extension.
 import * as vscode from 'vscode';
 import { createApi, type GeminiImageApi } from './api';
+import { BatchApiMode } from './batch/batchApiMode';
 import { clearToken } from './commands/clearToken';
 import { editImage } from './commands/editImage';
 import { generate } from './commands/generate';
@@ -31,7 +32,12 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   context.subscriptions.push(clients);
   const catalog = new ModelCatalog(tokens, clients);
   context.subscriptions.push(catalog);
-  const generator = new ImageGenerator(tokens, clients, new ImageWriter(log), log, catalog);
+  const writer = new ImageWriter(log);
+  const generator = new ImageGenerator(tokens, clients, writer, log, catalog);
+  // Google Batch API jobs outlive the window: the ones remembered in this workspace are followed again at once.
+  const batchApi = new BatchApiMode({ tokens, clients, writer, log, state: context.workspaceState });
+  context.subscriptions.push(batchApi);
+  batchApi.resumeRemembered();
   const generation = { generator, catalog, log };
   registerPanel(context, { tokens, generator, log, catalog });
   context.subscriptions.push(registerGenerateImageTool(generator, log));
@@ -46,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   register(CommandIds.setToken, (args?: SetTokenArgs) => setToken(tokens, log, args));
   register(CommandIds.clearToken, () => clearToken(tokens, log));
   register(CommandIds.showLog, () => log.show());
+  register(CommandIds.showBatches, () => batchApi.showBatches());
   register(CommandIds.generateFromSelection, (args?: unknown) => generateFromSelection(generation, args));
   register(CommandIds.generateMissingImage, (args: MissingImageArgs) => generateMissingImage(generation, args));
   context.subscriptions.push(

@@ -10,6 +10,7 @@ export const CommandIds = {
   showLog: 'geminiImage.showLog',
   generateMissingImage: 'geminiImage.generateMissingImage',
   generateFromSelection: 'geminiImage.generateFromSelection',
+  showBatches: 'geminiImage.showBatches',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

@@ -6,7 +6,7 @@ import { readGrounding, readTokenDetails } from './answerExtras';
 import { downloadLinkedImage, extractImageLinks, type LinkedImage } from './imageLinks';
 import { acceptsOutputFormat, describeModel, KNOWN_MODEL_IDS, maxRequestBytesFor, normalizeModelId, type ModelCapabilities } from './models';
 import { hostOf } from './origin';
-import { buildGenerateRequest, buildModelsRequest } from './request';
+import { authHeaderFor, buildGenerateRequest, buildModelsRequest, userTurnFor } from './request';
 import { parseAnswer, parseAnswerJson, resultFromAnswer } from './response';
 import { isDailyQuota, isRetryableAnswer, RetryPolicy, systemClock, type Clock, type HeaderValues } from './retry';
 import { StreamedImageData, withImageData } from './streamAnswer';
@@ -82,6 +82,28 @@ interface ExchangeContext {
   readonly model: string;
   /** The size asked for, for messages about gateway time limits. */
   readonly imageSize?: string;
+  /** Overrides the client's answer size cap (a Batch API result holds many images). */
+  readonly maxResponseBytes?: number;
+}
+
+/** A request that is not an image job (see ImageClient.call); the client adds the auth header. */
+export interface ApiCall<V = string> {
+  readonly request: HttpRequest;
+  /** For the log line after method and host, e.g. `batches/abc poll`. */
+  readonly summary: string;
+  /** For "model not found" messages. */
+  readonly model?: string;
+  /** At most this many retries (never more than the provider's): 0 for calls that must not be sent twice. */
+  readonly maxRetries?: number;
+  readonly maxResponseBytes?: number;
+  /** Consumes a 2xx body as it arrives (it is capped and stops on abort); without it the text is returned. */
+  readonly read?: (body: AsyncIterable<Uint8Array>) => Promise<V>;
+}
+
+export interface ApiAnswer<V = string> {
+  readonly status: number;
+  readonly headers: HeaderValues;
+  readonly value: V;
 }
 
 export class ImageClient {
@@ -145,62 +167,66 @@ export class ImageClient {
       const sent: ApiContent[] = [...(job.history ?? []), userTurn];
       const summary = `POST ${host} model=${normalizeModelId(job.model)} ${describeOptions(job, provider.baseUrl)} request=${describeBytes(Buffer.byteLength(body))}`;
       const context: ExchangeContext = { host, signal, timeoutMs: timeoutMsOf(provider), idleMs: idleMsOf(provider), model: job.model, imageSize: job.imageSize };
-      const read: StreamReader<{ json: unknown; writer: ImageStreamWriter<F> }> = async (chunks, status) => {
-        const writer = new ImageStreamWriter(sink, host, status);
-        try {
-          for await (const chunk of chunks) await writer.push(chunk);
-          return { json: await writer.end(), writer };
-        } catch (error) {
-          // The answer broke: images that had already arrived whole are handed over before the rest is removed.
-          const salvaged = sink.salvage ? writer.completed() : [];
-          for (const image of salvaged) await sink.salvage?.(image).catch(() => undefined);
-          await writer.abortAll(new Set(salvaged.map((image) => image.file)));
-          throw error;
-        }
-      };
+      const read = this.answerReader(sink, host);
       return await this.sendWithRetries(request, provider, context, summary, log, read, async (exchange) => {
         const { json, writer } = exchange.streamed ?? { json: undefined, writer: new ImageStreamWriter(sink, host, exchange.status) };
-        try {
-          // Some gateways answer 200 with a Google-style error body.
-          const embedded = embeddedError(json);
-          if (embedded) throw errorFromAnswer(readErrorAnswer(embedded, JSON.stringify(json)), { host, model: job.model, attempts: 1, imageSize: job.imageSize });
-          const answer = parseAnswer(json, host, (data) => {
-            if (!(data instanceof StreamedImageData)) return undefined;
-            const outcome = writer.outcome(data.id);
-            if ('image' in outcome) return { image: { ...outcome.image, placeholder: data } };
-            return 'problem' in outcome ? outcome : { problem: 'invalid' };
-          });
-          for (const problem of answer.problems) log.warn(`${host}: skipped ${problem}`);
-          // Some gateways link to the image instead of sending it: only fetched when nothing came inline.
-          const linked = answer.images.length === 0 ? await this.downloadLinks(answer.texts, host, provider, signal, log) : undefined;
-          const complete = linked ? { ...answer, images: [...answer.images, ...linked.images], texts: linked.texts } : answer;
-          const parsed = resultFromAnswer(complete, sent, host);
-          const images: StreamedImage<F>[] = [];
-          // Images that came as data URLs inside text are small: they go through the same sink whole.
-          for (const image of parsed.images) {
-            const saved = 'file' in image ? image : await writer.saveWhole(image);
-            if (saved) images.push(saved);
-          }
-          await writer.abortAll(new Set(images.map((image) => image.file)));
-          const warnings = [...(parsed.warnings ?? [])];
-          if (writer.skipped > 0) {
-            const note = `${host} sent ${images.length + writer.skipped} images in one answer; only the first ${MAX_IMAGES_PER_ANSWER} were saved, ${writer.skipped} skipped.`;
-            log.warn(note);
-            warnings.push(note);
-          }
-          const described = images.map((image) => `${image.format} ${describeBytes(image.size)}`).join(', ');
-          const drafts = answer.draftsSkipped ? `, ${answer.draftsSkipped} draft part(s) skipped` : '';
-          log.info(`${host}: ${images.length} image(s) (${described})${drafts}, finishReason ${parsed.finishReasons.join(', ') || 'none'}`);
-          const details = readTokenDetails(json);
-          const usage = parsed.usage && details ? { ...parsed.usage, candidatesTokensDetails: details } : parsed.usage;
-          const grounding = readGrounding(json);
-          if (grounding) log.info(`${host}: grounded in Google Search, ${grounding.sources.length} source(s)`);
-          return { ...parsed, images, warnings, usage, ...(grounding ? { grounding } : {}) };
-        } catch (error) {
-          await writer.abortAll();
-          throw error;
-        }
+        return this.finishAnswer(json, writer, job, provider, sent, signal, log);
       });
+    } catch (error) {
+      throw finalError(error, host, token);
+    }
+  }
+
+  /**
+   * Reads one generateContent answer that came another way (a Batch API result) through the same streaming path as
+   * stream(): each image into a file from `sink`, checked, drafts dropped; the caller commits or aborts the files.
+   */
+  async readAnswer<F extends ImageSinkFile>(
+    body: AsyncIterable<Uint8Array>,
+    job: ImageJob,
+    provider: ProviderSettings,
+    token: string | undefined,
+    sink: ImageSink<F>,
+  ): Promise<StreamedResult<F>> {
+    const host = hostOf(provider.baseUrl);
+    const log = redactingLog(this.log, token);
+    try {
+      const streamed = await this.answerReader(sink, host)(body, 200);
+      return await this.finishAnswer(streamed.json, streamed.writer, job, provider, [...(job.history ?? []), userTurnFor(job)], undefined, log);
+    } catch (error) {
+      throw finalError(error, host, token);
+    }
+  }
+
+  /**
+   * One API call that is not an image request (the Batch API's create, poll, cancel, upload and download), with the
+   * same auth, deadlines, retries, log line and error messages. `read` consumes a 2xx body as it arrives; without it
+   * the answer's text is returned. Rejects with an ImageError that cannot contain the token.
+   */
+  async call<V = string>(call: ApiCall<V>, provider: ProviderSettings, token: string | undefined, signal?: AbortSignal): Promise<ApiAnswer<V>> {
+    const host = hostOf(provider.baseUrl);
+    const log = redactingLog(this.log, token);
+    try {
+      if (!token) {
+        throw new ImageError('noToken', `No API token is set for ${host}. Run "Gemini Image: Set API Key (Token)…" to add one.`, { host });
+      }
+      const request: HttpRequest = { ...call.request, headers: { ...call.request.headers, ...authHeaderFor(provider.authHeader, provider.baseUrl, token) } };
+      const context: ExchangeContext = {
+        host,
+        signal,
+        timeoutMs: timeoutMsOf(provider),
+        idleMs: idleMsOf(provider),
+        model: call.model ?? '',
+        ...(call.maxResponseBytes ? { maxResponseBytes: call.maxResponseBytes } : {}),
+      };
+      const retries = call.maxRetries === undefined ? provider : { ...provider, maxRetries: Math.min(call.maxRetries, provider.maxRetries) };
+      const read = call.read;
+      const reader: StreamReader<V> | undefined = read && ((body) => read(body));
+      return await this.sendWithRetries(request, retries, context, `${call.request.method} ${host} ${call.summary}`, log, reader, (exchange) => ({
+        status: exchange.status,
+        headers: exchange.headers,
+        value: (reader ? exchange.streamed : exchange.text) as V,
+      }));
     } catch (error) {
       throw finalError(error, host, token);
     }
@@ -277,6 +303,76 @@ export class ImageClient {
     return { images, texts: rest };
   }
 
+  /** Reads a 2xx body as it arrives, each image into a file from `sink`. */
+  private answerReader<F extends ImageSinkFile>(sink: ImageSink<F>, host: string): StreamReader<{ json: unknown; writer: ImageStreamWriter<F> }> {
+    return async (chunks, status) => {
+      const writer = new ImageStreamWriter(sink, host, status);
+      try {
+        for await (const chunk of chunks) await writer.push(chunk);
+        return { json: await writer.end(), writer };
+      } catch (error) {
+        // The answer broke: images that had already arrived whole are handed over before the rest is removed.
+        const salvaged = sink.salvage ? writer.completed() : [];
+        for (const image of salvaged) await sink.salvage?.(image).catch(() => undefined);
+        await writer.abortAll(new Set(salvaged.map((image) => image.file)));
+        throw error;
+      }
+    };
+  }
+
+  /** Turns a whole answer (images already in their files) into the result; every file not handed on is aborted. */
+  private async finishAnswer<F extends ImageSinkFile>(
+    json: unknown,
+    writer: ImageStreamWriter<F>,
+    job: ImageJob,
+    provider: ProviderSettings,
+    sent: readonly ApiContent[],
+    signal: AbortSignal | undefined,
+    log: ClientLog,
+  ): Promise<StreamedResult<F>> {
+    const host = hostOf(provider.baseUrl);
+    try {
+      // Some gateways answer 200 with a Google-style error body.
+      const embedded = embeddedError(json);
+      if (embedded) throw errorFromAnswer(readErrorAnswer(embedded, JSON.stringify(json)), { host, model: job.model, attempts: 1, imageSize: job.imageSize });
+      const answer = parseAnswer(json, host, (data) => {
+        if (!(data instanceof StreamedImageData)) return undefined;
+        const outcome = writer.outcome(data.id);
+        if ('image' in outcome) return { image: { ...outcome.image, placeholder: data } };
+        return 'problem' in outcome ? outcome : { problem: 'invalid' };
+      });
+      for (const problem of answer.problems) log.warn(`${host}: skipped ${problem}`);
+      // Some gateways link to the image instead of sending it: only fetched when nothing came inline.
+      const linked = answer.images.length === 0 ? await this.downloadLinks(answer.texts, host, provider, signal, log) : undefined;
+      const complete = linked ? { ...answer, images: [...answer.images, ...linked.images], texts: linked.texts } : answer;
+      const parsed = resultFromAnswer(complete, sent, host);
+      const images: StreamedImage<F>[] = [];
+      // Images that came as data URLs inside text are small: they go through the same sink whole.
+      for (const image of parsed.images) {
+        const saved = 'file' in image ? image : await writer.saveWhole(image);
+        if (saved) images.push(saved);
+      }
+      await writer.abortAll(new Set(images.map((image) => image.file)));
+      const warnings = [...(parsed.warnings ?? [])];
+      if (writer.skipped > 0) {
+        const note = `${host} sent ${images.length + writer.skipped} images in one answer; only the first ${MAX_IMAGES_PER_ANSWER} were saved, ${writer.skipped} skipped.`;
+        log.warn(note);
+        warnings.push(note);
+      }
+      const described = images.map((image) => `${image.format} ${describeBytes(image.size)}`).join(', ');
+      const drafts = answer.draftsSkipped ? `, ${answer.draftsSkipped} draft part(s) skipped` : '';
+      log.info(`${host}: ${images.length} image(s) (${described})${drafts}, finishReason ${parsed.finishReasons.join(', ') || 'none'}`);
+      const details = readTokenDetails(json);
+      const usage = parsed.usage && details ? { ...parsed.usage, candidatesTokensDetails: details } : parsed.usage;
+      const grounding = readGrounding(json);
+      if (grounding) log.info(`${host}: grounded in Google Search, ${grounding.sources.length} source(s)`);
+      return { ...parsed, images, warnings, usage, ...(grounding ? { grounding } : {}) };
+    } catch (error) {
+      await writer.abortAll();
+      throw error;
+    }
+  }
+
   /** One request, retried as the policy allows; `stream` reads a 2xx body as it arrives, `onSuccess` makes the result. */
   private async sendWithRetries<T, V>(
     request: HttpRequest,
@@ -341,6 +437,7 @@ export class ImageClient {
   /** Sends once and reads the whole answer, under the deadline, the idle limit and the size cap. Never throws. */
   private async exchange<V>(request: HttpRequest, context: ExchangeContext, stream?: StreamReader<V>): Promise<Exchange<V>> {
     const { host, timeoutMs, idleMs, signal } = context;
+    const maxResponseBytes = context.maxResponseBytes ?? this.maxResponseBytes;
     const deadline = new AbortController();
     const stalled = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error('deadline')), timeoutMs);
@@ -351,7 +448,7 @@ export class ImageClient {
       beforeAnswer = false;
       const counted = { bytes: 0 };
       const idle = { ms: idleMs, controller: stalled };
-      const body = cappedBody(response.body, response.headers, this.maxResponseBytes, combined, host, counted, idle);
+      const body = cappedBody(response.body, response.headers, maxResponseBytes, combined, host, counted, idle);
       if (stream && response.status >= 200 && response.status < 300) {
         const streamed = await stream(body, response.status);
         return { ok: true, status: response.status, headers: response.headers, text: '', bytes: counted.bytes, streamed };

@@ -28,6 +28,8 @@ export interface Recipe {
   readonly refinedFrom?: string;
   /** Where the image was downloaded from (origin and path) when the provider answered with a link instead. */
   readonly link?: string;
+  /** The Batch API job the image came from (`batches/…`), for images made at batch price. */
+  readonly batch?: string;
 }
 
 /** The fewest bytes before the recipe: after IHDR in a PNG, after SOI in a JPEG (recipeOffset finds the real place). */
@@ -104,7 +106,7 @@ export function recipeInsertionOfLength(format: string, recipe: Recipe, length: 
  * but the prompt needs at most ~30 KB of JSON even when every character is escaped, so a JPEG comment (64 KiB)
  * always has room, and a 70 KB model id can no longer overflow the segment's 16-bit length.
  */
-export const RECIPE_FIELD_LIMITS = { model: 128, option: 32, reference: 200, references: 16, refinedFrom: 1024, link: 300, createdAt: 40 } as const;
+export const RECIPE_FIELD_LIMITS = { model: 128, option: 32, reference: 200, references: 16, refinedFrom: 1024, link: 300, batch: 200, createdAt: 40 } as const;
 
 /** The recipe with every field but the prompt cut to RECIPE_FIELD_LIMITS (the prompt is shortened to fit instead). */
 export function boundedRecipe(recipe: Recipe): Recipe {
@@ -116,12 +118,13 @@ export function boundedRecipe(recipe: Recipe): Recipe {
     references: recipe.references.slice(0, limits.references).map((name) => cutText(String(name), limits.reference)),
     createdAt: cutText(String(recipe.createdAt), limits.createdAt),
   };
-  const optional: Partial<Record<'aspectRatio' | 'imageSize' | 'outputFormat' | 'refinedFrom' | 'link', string>> = {};
+  const optional: Partial<Record<'aspectRatio' | 'imageSize' | 'outputFormat' | 'refinedFrom' | 'link' | 'batch', string>> = {};
   if (recipe.aspectRatio !== undefined) optional.aspectRatio = option(recipe.aspectRatio);
   if (recipe.imageSize !== undefined) optional.imageSize = option(recipe.imageSize);
   if (recipe.outputFormat !== undefined) optional.outputFormat = option(recipe.outputFormat);
   if (recipe.refinedFrom !== undefined) optional.refinedFrom = cutText(String(recipe.refinedFrom), limits.refinedFrom);
   if (recipe.link !== undefined) optional.link = cutText(String(recipe.link), limits.link);
+  if (recipe.batch !== undefined) optional.batch = cutText(String(recipe.batch), limits.batch);
   return { ...bounded, ...optional };
 }
 

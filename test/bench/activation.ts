@@ -24,7 +24,7 @@ function standIn(name: string): unknown {
 const API_NAMES = [
   'CancellationTokenSource', 'CodeAction', 'CodeActionKind', 'ConfigurationTarget', 'Disposable', 'EventEmitter', 'FileSystemError',
   'FileType', 'Hover', 'LanguageModelTextPart', 'LanguageModelToolResult', 'MarkdownString', 'Position', 'ProgressLocation', 'Range',
-  'RelativePattern', 'Selection', 'TabInputCustom', 'TabInputText', 'ThemeIcon', 'Uri', 'ViewColumn', 'WorkspaceEdit', 'commands', 'env',
+  'RelativePattern', 'Selection', 'StatusBarAlignment', 'TabInputCustom', 'TabInputText', 'ThemeIcon', 'Uri', 'ViewColumn', 'WorkspaceEdit', 'commands', 'env',
   'extensions', 'l10n', 'languages', 'lm', 'window', 'workspace',
 ];
 const fakeVscode = Object.fromEntries(API_NAMES.map((name) => [name, standIn(`vscode.${name}`)]));

@@ -39,3 +39,22 @@ export async function enqueueFaults(...faults: Fault[]): Promise<void> {
 export async function setServerOptions(options: Partial<GeminiServerOptions>): Promise<void> {
   await admin('POST', 'options', options);
 }
+
+/** A batch as the server's Batch API holds it (GET /__admin/batches). */
+export interface ServerBatchSummary {
+  name: string;
+  state: string;
+  polls: number;
+  cancelRequested: boolean;
+  keys: (string | undefined)[];
+}
+
+/** The Batch API batches the server holds, oldest first. */
+export async function serverBatches(): Promise<ServerBatchSummary[]> {
+  return (await admin('GET', 'batches')) as ServerBatchSummary[];
+}
+
+/** Moves a batch (default: the newest) to a state now: running, succeeded, failed, cancelled or expired. */
+export async function advanceBatch(to: string, name?: string): Promise<void> {
+  await admin('POST', 'batches/advance', { to, name });
+}

@@ -25,6 +25,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import type { AddressInfo, Socket } from 'node:net';
 import { SENTINEL_TOKEN } from '../sentinel';
+import { BATCH_MAX_BODY_BYTES, BatchRoutes, type GeneratedAnswer } from './batchApi';
 import type { Fault } from './faults';
 import { base64Of, makeImage, MadeImage } from './imageFactory';
 import { findModel, imageTokens, modelResource, pixelSize, SERVER_MODELS, ServerModel } from './models';
@@ -37,6 +38,9 @@ export interface GeminiServerOptions {
   smallImages?: boolean; // true: images scaled down 1/16 in each dimension (fast unit tests); default false
   latencyMs?: number; // added before every generateContent answer; default 0
   provider?: 'gateway' | 'google'; // whose rules to follow (see the top of this file); default 'gateway'
+  holdBatches?: boolean; // Batch API: batches change state only through POST /__admin/batches/advance; default false
+  batchPollsPerState?: number; // Batch API: polls a batch stays pending, then running (see batchApi.ts); default 1
+  batchCreateStatus?: number; // Batch API: answer every batchGenerateContent with this error status (0 = off); default 0
 }
 
 export interface RecordedImage {
@@ -66,6 +70,8 @@ export interface GeminiServer {
   readonly requests: RecordedRequest[];
   enqueue(...faults: Fault[]): void;
   setOptions(o: Partial<GeminiServerOptions>): void;
+  /** The Batch API's batches and files (see batchApi.ts): advance() moves a batch's state. */
+  readonly batches: BatchRoutes;
   reset(): void;
   close(): Promise<void>;
 }
@@ -156,6 +162,27 @@ function summariseBody(value: unknown, key?: string): unknown {
   return value;
 }
 
+function blockedBody(fault: Extract<Fault, { kind: 'blocked' }>, modelId: string): Record<string, unknown> {
+  return {
+    promptFeedback: {
+      blockReason: fault.reason ?? 'PROHIBITED_CONTENT',
+      blockReasonMessage: fault.message ?? 'The prompt was blocked because it may contain prohibited content.',
+      safetyRatings: [],
+    },
+    usageMetadata: { promptTokenCount: 12, totalTokenCount: 12 },
+    modelVersion: modelId,
+  };
+}
+
+/** Real refusals come without content: only the reason and its message. */
+function refusedBody(fault: Extract<Fault, { kind: 'refused' }>, modelId: string): Record<string, unknown> {
+  return {
+    candidates: [{ finishReason: fault.reason, finishMessage: fault.message ?? `Unable to show the generated image (${fault.reason}).`, index: 0 }],
+    usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 0, totalTokenCount: 12 },
+    modelVersion: modelId,
+  };
+}
+
 /** Tracks a waiting timer so close() can cut it short. */
 interface Waiter {
   timer: NodeJS.Timeout;
@@ -170,6 +197,9 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     smallImages: options.smallImages ?? false,
     latencyMs: options.latencyMs ?? 0,
     provider: options.provider ?? 'gateway',
+    holdBatches: options.holdBatches ?? false,
+    batchPollsPerState: options.batchPollsPerState ?? 1,
+    batchCreateStatus: options.batchCreateStatus ?? 0,
   };
   let current = { ...initial };
   const requests: RecordedRequest[] = [];
@@ -205,8 +235,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     return model && (current.provider !== 'google' || model.onGoogle) ? model : undefined;
   }
 
-  function readBody(req: http.IncomingMessage): Promise<{ body: Buffer; bytes: number; tooBig: boolean }> {
-    const limit = requestLimit();
+  function readBody(req: http.IncomingMessage, limit = requestLimit()): Promise<{ body: Buffer; bytes: number; tooBig: boolean }> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let bytes = 0;
@@ -458,23 +487,10 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
         req.socket.resetAndDestroy();
         return true;
       case 'blocked':
-        sendJson(res, record, 200, {
-          promptFeedback: {
-            blockReason: fault.reason ?? 'PROHIBITED_CONTENT',
-            blockReasonMessage: fault.message ?? 'The prompt was blocked because it may contain prohibited content.',
-            safetyRatings: [],
-          },
-          usageMetadata: { promptTokenCount: 12, totalTokenCount: 12 },
-          modelVersion: modelId,
-        });
+        sendJson(res, record, 200, blockedBody(fault, modelId));
         return true;
       case 'refused':
-        // Real refusals come without content: only the reason and its message.
-        sendJson(res, record, 200, {
-          candidates: [{ finishReason: fault.reason, finishMessage: fault.message ?? `Unable to show the generated image (${fault.reason}).`, index: 0 }],
-          usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 0, totalTokenCount: 12 },
-          modelVersion: modelId,
-        });
+        sendJson(res, record, 200, refusedBody(fault, modelId));
         return true;
       case 'redirect':
         send(res, record, fault.status, JSON.stringify({ moved: fault.location }), { location: fault.location });
@@ -536,6 +552,54 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       await write(left >= block.length ? block : block.subarray(0, left));
     }
     if (!res.destroyed) res.end(`"${tail}`);
+  }
+
+  // ---- Batch API ------------------------------------------------------------------------------------------------
+
+  /** What one request inside a batch gets: the same checks, faults and answers as POST …:generateContent. */
+  function generateAnswer(modelId: string, parsed: unknown, fault: Fault | undefined): GeneratedAnswer {
+    const model = servedModel(modelId);
+    if (!model) return { status: 404, error: googleError(404, `models/${modelId} is not found for API version v1beta.`).error as Record<string, unknown> };
+    if (fault?.kind === 'error') return { status: fault.status, error: googleError(fault.status, fault.message).error as Record<string, unknown> };
+    if (fault?.kind === 'blocked') return { status: 200, text: JSON.stringify(blockedBody(fault, modelId)) };
+    if (fault?.kind === 'refused') return { status: 200, text: JSON.stringify(refusedBody(fault, modelId)) };
+    let request: ImageRequest;
+    try {
+      request = checkRequest(parsed, model, current.provider);
+    } catch (error) {
+      if (error instanceof RequestProblem) return { status: error.status, error: googleError(error.status, error.message).error as Record<string, unknown> };
+      throw error;
+    }
+    return { status: 200, text: Buffer.concat(answerPieces(model, buildAnswer(model, request, fault))).toString('utf8') };
+  }
+
+  const recordOf = new WeakMap<http.ServerResponse, RecordedRequest>();
+  const batchRoutes = new BatchRoutes({
+    url: () => server.url,
+    authorised,
+    modelServes: (id) => servedModel(id)?.methods.includes('generateContent') === true,
+    generate: generateAnswer,
+    nextFault: () => faults.shift(),
+    sendJson: (res, status, value, headers) => sendJson(res, recordOf.get(res), status, value, headers),
+    sendError: (res, status, message) => sendError(res, recordOf.get(res), status, message),
+    sendBytes: (res, status, body, headers) => send(res, recordOf.get(res), status, body, headers),
+    options: () => ({ holdBatches: current.holdBatches, batchPollsPerState: Math.max(1, current.batchPollsPerState), batchCreateStatus: current.batchCreateStatus }),
+  });
+
+  async function handleBatch(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const record = newRecord(req, url);
+    requests.push(record);
+    recordOf.set(res, record);
+    const { body, bytes, tooBig } = await readBody(req, BATCH_MAX_BODY_BYTES);
+    record.bodyBytes = bytes;
+    if (!tooBig && /json/.test(String(req.headers['content-type'] ?? ''))) {
+      try {
+        record.body = summariseBody(JSON.parse(body.toString('utf8')));
+      } catch {
+        // Recorded without a body; the route answers 400.
+      }
+    }
+    await batchRoutes.handle(req, res, url, body, tooBig);
   }
 
   // ---- routes -----------------------------------------------------------------------------------------------------
@@ -734,6 +798,16 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
           sendJson(res, undefined, 200, { ok: true, queued: faults.length });
           return;
         }
+        case 'GET /__admin/batches':
+          sendJson(res, undefined, 200, batchRoutes.describe());
+          return;
+        case 'POST /__admin/batches/advance': {
+          // {name?, to: running | succeeded | failed | cancelled | expired}: the newest batch when no name is given.
+          const order = json() as { name?: unknown; to?: unknown } | null;
+          const batch = batchRoutes.advance(typeof order?.name === 'string' ? order.name : undefined, String(order?.to));
+          sendJson(res, undefined, 200, { ok: true, name: batch.name, state: batch.state });
+          return;
+        }
         case 'POST /__admin/options': {
           const partial = json();
           if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) {
@@ -755,6 +829,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/__admin/')) return handleAdmin(req, res, url);
+    if (batchRoutes.matches(req.method ?? 'GET', url.pathname)) return handleBatch(req, res, url);
     const generate = GENERATE.exec(url.pathname);
     if (generate && req.method === 'POST') return handleGenerate(req, res, url, decodeURIComponent(generate[1]));
     const image = LINKED_IMAGE.exec(url.pathname);
@@ -805,8 +880,13 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       if (partial.smallImages !== undefined) current.smallImages = partial.smallImages;
       if (partial.latencyMs !== undefined) current.latencyMs = partial.latencyMs;
       if (partial.provider !== undefined) current.provider = partial.provider;
+      if (partial.holdBatches !== undefined) current.holdBatches = partial.holdBatches;
+      if (partial.batchPollsPerState !== undefined) current.batchPollsPerState = partial.batchPollsPerState;
+      if (partial.batchCreateStatus !== undefined) current.batchCreateStatus = partial.batchCreateStatus;
     },
+    batches: batchRoutes,
     reset(): void {
+      batchRoutes.reset();
       requests.length = 0;
       faults.length = 0;
       linked.clear();

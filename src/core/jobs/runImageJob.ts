@@ -49,6 +49,8 @@ export interface ImageJobRun<L> {
   readonly preset?: string;
   /** The conversation being continued (its images stay where they were saved). */
   readonly earlier?: Conversation<L>;
+  /** The Batch API job the answer came from, for the recipe. */
+  readonly batch?: string;
 }
 
 export interface ImageJobDeps<F extends ImageSinkFile, L> {
@@ -108,6 +110,7 @@ export async function runImageJob<F extends ImageSinkFile, L>(run: ImageJobRun<L
     references: job.references.map((reference) => reference.name),
     createdAt: now().toISOString(),
     refinedFrom: run.refinedFrom,
+    ...(run.batch ? { batch: run.batch } : {}),
   };
   const runVariant = async (): Promise<void> => {
     try {
