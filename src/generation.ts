@@ -5,6 +5,7 @@ import { ImageError, isImageError } from './core/errors';
 import { slugFromPrompt } from './core/fileName';
 import type { ImageJob, ProviderSettings, ReferenceImage } from './core/imageJob';
 import { referenceFromBytes, resumeConversation, runImageJob, type Conversation as JobConversation, type ImageJobOutcome } from './core/jobs/runImageJob';
+import { lazyBackgroundRemover } from './core/image/transparencyChunk';
 import type { Background } from './core/presets';
 import { hostOf } from './core/origin';
 import { estimateCost, type CostEstimate } from './core/prices';
@@ -88,6 +89,8 @@ export class ImageGenerator {
   private readonly conversations = new Map<string, Conversation>();
   /** Estimated spend since the window opened (cost estimates only). */
   private sessionCostUsd = 0;
+  /** dist/transparency.js, loaded when the first transparent image arrives. */
+  private readonly removeBackground = lazyBackgroundRemover(__dirname);
 
   constructor(
     private readonly tokens: TokenStore,
@@ -154,6 +157,7 @@ export class ImageGenerator {
           variants: chosen.variants,
           slug: request.fileStem ?? slugFromPrompt(request.subject ?? request.prompt),
           preset: request.options.preset,
+          background: request.options.background,
           refinedFrom: request.refine ? vscode.workspace.asRelativePath(request.refine) : undefined,
           earlier: history ? earlier : undefined,
         },
@@ -162,6 +166,7 @@ export class ImageGenerator {
           store: this.writer.storeFor(folder),
           log: this.log,
           signal: abort.signal,
+          removeBackground: this.removeBackground,
           onSaved: (file, conversation) => {
             if (conversation) this.remember(file, conversation);
             onSaved(file);

@@ -78,7 +78,7 @@ test('listTools offers generate_image with its schema', async () => {
   assert.deepEqual(tools.map((tool) => tool.name), ['generate_image']);
   const schema = tools[0].inputSchema as { required?: string[]; properties?: Record<string, unknown> };
   assert.deepEqual(schema.required, ['prompt']);
-  assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['aspect_ratio', 'file_name', 'image_size', 'model', 'prompt', 'references']);
+  assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['aspect_ratio', 'background', 'file_name', 'image_size', 'model', 'prompt', 'references']);
 });
 
 test('an image is saved under the working folder with its recipe, named in the text, with a small preview', async () => {
