@@ -1,6 +1,6 @@
 // Removes the flat key colour around a generated subject: flood from the borders, soft alpha on edges, spill out, RGBA PNG.
 // Loaded lazily as its own chunk (dist/transparency.js, with pngjs and jpeg-js): activation never pays for it.
-import { PNG } from 'pngjs';
+import packPng from 'pngjs/lib/packer-sync';
 import type { KeyColour } from './keyColour';
 import { decodePixels, type Pixels } from './pixels';
 
@@ -60,11 +60,8 @@ export function removeKeyColour(image: Uint8Array, key: KeyColour, options: Remo
 
 /** RGBA PNG bytes (colour type 6, 8 bits). */
 export function encodeRgbaPng(pixels: Pixels): Uint8Array {
-  const png = new PNG();
-  png.width = pixels.width;
-  png.height = pixels.height;
-  png.data = Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength);
-  return PNG.sync.write(png, { colorType: 6, inputColorType: 6, bitDepth: 8 });
+  const data = Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength);
+  return packPng({ width: pixels.width, height: pixels.height, data }, { colorType: 6, inputColorType: 6, bitDepth: 8 });
 }
 
 type Rgb = readonly [number, number, number];

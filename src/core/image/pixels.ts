@@ -1,6 +1,6 @@
 // Decoded pixels of the images models send (PNG and JPEG), shared by previews and background removal.
 import { inflateSync } from 'node:zlib';
-import * as jpeg from 'jpeg-js';
+import decodeJpeg from 'jpeg-js/lib/decoder';
 import { sniffImageType } from '../sniff';
 
 /** Images with more pixels than this are not decoded (memory). */
@@ -18,7 +18,7 @@ export function decodePixels(image: Uint8Array): Pixels | undefined {
   const type = sniffImageType(image);
   try {
     if (type === 'png') return decodePng(image);
-    if (type === 'jpeg') return jpeg.decode(image, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+    if (type === 'jpeg') return decodeJpeg(image, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
   } catch {
     return undefined;
   }
