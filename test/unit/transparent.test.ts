@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { PNG } from 'pngjs';
 import { DEFAULT_TOLERANCE, encodeRgbaPng, KEY_MATCH, removeKeyColour, type BackgroundRemoval } from '../../src/core/image/backgroundRemoval';
 import { BLUE, chooseKeyColour, GREEN, keyColourIn, keyColourSentence, MAGENTA, withKeyColour, type KeyColour } from '../../src/core/image/keyColour';
+import { confirmationLines, describeAgentResult, parseAgentRequest, TOOL_FIELDS } from '../../src/core/jobs/agentRequest';
 import { keyColourAsked, keyedRgba, makeImage, SUBJECT_COLOUR } from '../server/imageFactory';
 
 type Rgb = readonly [number, number, number];
@@ -67,6 +68,8 @@ function checkKeyedResult(result: BackgroundRemoval, key: KeyColour, subjectTole
   for (const [x, y, pixel] of partial) {
     assert.ok(distance(pixel, SUBJECT_COLOUR) <= subjectTolerance, `edge pixel ${x},${y} keeps key spill: ${pixel.join(',')} (key ${key.hex})`);
   }
+  // Cleared pixels carry no colour either: an editor that scales without alpha shows no key-coloured fringe.
+  for (const [x, y, pixel] of everyPixel(image)) if (pixel[3] === 0) assert.deepEqual(pixel, [0, 0, 0, 0], `cleared pixel ${x},${y} keeps its colour`);
   // Nothing of the key is left visible: every pixel that shows is far from the key colour.
   for (const [x, y, pixel] of everyPixel(image)) {
     if (pixel[3] >= 32) assert.ok(distance(pixel, key.rgb) > DEFAULT_TOLERANCE, `pixel ${x},${y} still shows the key: ${pixel.join(',')}`);
@@ -143,6 +146,18 @@ test('only background joined to the border is removed: the key colour enclosed b
   assert.equal(result.rgba(16, 0)[3], 0);
 });
 
+test('every border pixel starts the flood: a strip of background cut off along each edge is still cleared', () => {
+  // The subject runs along the second row/column of each side and takes that side's corners: each outer strip is
+  // joined to the rest of the background only through the border pixels themselves.
+  const size = 17;
+  const subject: [number, number, Rgb][] = [];
+  for (let i = 0; i < size; i++) subject.push([i, 1, SUBJECT_COLOUR], [i, size - 2, SUBJECT_COLOUR], [1, i, SUBJECT_COLOUR], [size - 2, i, SUBJECT_COLOUR]);
+  for (const [x, y] of [[0, 0], [size - 1, 0], [0, size - 1], [size - 1, size - 1]]) subject.push([x, y, SUBJECT_COLOUR]);
+  const result = decoded(transparent(removeKeyColour(pngOf(size, size, MAGENTA.rgb, subject), MAGENTA)).png);
+  for (const [x, y] of [[8, 0], [8, size - 1], [0, 8], [size - 1, 8]]) assert.equal(result.rgba(x, y)[3], 0, `the strip at ${x},${y} was not cleared`);
+  assert.equal(result.rgba(8, 8)[3], 255, 'the key colour enclosed by the subject was cleared');
+});
+
 test('images that cannot be read are kept opaque with a message', () => {
   const result = removeKeyColour(new TextEncoder().encode('not an image'), MAGENTA);
   assert.equal(result.kind, 'opaque');
@@ -180,4 +195,16 @@ test('the test server\'s keyed picture has a real anti-aliased rim (otherwise th
     if (distance(pixel, MAGENTA.rgb) > 0 && distance(pixel, SUBJECT_COLOUR) > 0) rim++;
   }
   assert.ok(rim >= 16, `only ${rim} rim pixels`);
+});
+
+test('agents ask with background "transparent" or "opaque"; anything else is refused naming the field', () => {
+  assert.equal(parseAgentRequest({ prompt: 'a rocket', background: 'transparent' }).background, 'transparent');
+  assert.equal(parseAgentRequest({ prompt: 'a rocket', background: 'opaque' }).background, 'opaque');
+  assert.equal(parseAgentRequest({ prompt: 'a rocket' }).background, undefined);
+  assert.throws(() => parseAgentRequest({ prompt: 'a rocket', background: 'white' }), /"background" must be "transparent" or "opaque"/);
+  const request = parseAgentRequest({ prompt: 'a rocket', background: 'transparent' }, TOOL_FIELDS);
+  const lines = confirmationLines({ request, model: 'm', host: 'h', uploads: [], destination: 'd' });
+  assert.deepEqual(lines.find(([label]) => label === 'Options'), ['Options', 'transparent background']);
+  const text = describeAgentResult({ files: ['a.png'], texts: [], finishReasons: [], failures: [], model: 'm', warnings: ['a.png was kept opaque: …'] });
+  assert.match(text, /^Note: a\.png was kept opaque: …$/m);
 });
