@@ -9,6 +9,7 @@ import { lazyBackgroundRemover } from './core/image/transparencyChunk';
 import type { Background } from './core/presets';
 import { hostOf } from './core/origin';
 import { estimateCost, type CostEstimate } from './core/prices';
+import { readRecipe } from './core/recipe';
 import { tokenScopeLabel } from './core/tokenScope';
 import { parseOutputFolder, symlinkEscape } from './core/outputFolder';
 import { referenceTooLarge } from './core/validate';
@@ -157,7 +158,7 @@ export class ImageGenerator {
           variants: chosen.variants,
           slug: request.fileStem ?? slugFromPrompt(request.subject ?? request.prompt),
           preset: request.options.preset,
-          background: request.options.background,
+          background: await backgroundOf(request),
           refinedFrom: request.refine ? vscode.workspace.asRelativePath(request.refine) : undefined,
           earlier: history ? earlier : undefined,
         },
@@ -219,6 +220,16 @@ export class ImageGenerator {
       if (oldest === undefined) break;
       this.conversations.delete(oldest);
     }
+  }
+}
+
+/** The run's background; a refinement that names none keeps the refined image's (a transparent icon stays transparent). */
+async function backgroundOf(request: GenerationRequest): Promise<Background | undefined> {
+  if ('background' in request.options || !request.refine) return request.options.background;
+  try {
+    return readRecipe(await vscode.workspace.fs.readFile(request.refine))?.background;
+  } catch {
+    return undefined; // the file went away: its conversation or the reference read says so
   }
 }
 

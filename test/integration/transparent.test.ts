@@ -27,7 +27,7 @@ async function sent(): Promise<{ prompt: string; answeredWith: string; sha256: s
   assert.equal(generated.length, 1, 'one generateContent request');
   const body = generated[0].body as { contents: { parts: { text?: string }[] }[] };
   const image = generated[0].images[0];
-  return { prompt: body.contents[0].parts.map((part) => part.text ?? '').join(''), answeredWith: image.mimeType, sha256: image.sha256 };
+  return { prompt: body.contents.at(-1)!.parts.map((part) => part.text ?? '').join(''), answeredWith: image.mimeType, sha256: image.sha256 };
 }
 
 /** Colour type and the alpha of the four corners and the centre of a saved PNG. */
@@ -82,6 +82,16 @@ suite('Transparent backgrounds', () => {
     assert.deepEqual(result.warnings, [`${path.basename(result.files[0])} was kept opaque: the background was not a flat colour (magenta #FF00FF was asked for).`]);
     const bytes = fs.readFileSync(result.files[0]);
     assert.equal(createHash('sha256').update(removeRecipe(bytes)).digest('hex'), request.sha256, 'the image that arrived was changed');
+  });
+
+  test('refining a transparent result keeps the transparent background without being asked again', async () => {
+    const first = await generate({ prompt: 'a paper plane', preset: 'App icon' });
+    await resetServer();
+    const refined = (await vscode.commands.executeCommand('geminiImage.refine', { image: first.files[0], prompt: 'make it red' })) as GenerateResult;
+    assert.match((await sent()).prompt, /^make it red\. .*pure magenta \(#FF00FF\)/s);
+    assert.notEqual(refined.files[0], first.files[0]);
+    assert.deepEqual(alphaOf(refined.files[0]), { colourType: 6, corners: [0, 0, 0, 0], centre: 255 });
+    assert.equal(readRecipe(fs.readFileSync(refined.files[0]))?.background, 'transparent');
   });
 
   test('the agent tool takes background "transparent" and says nothing was left opaque', async () => {
