@@ -5,7 +5,7 @@ import { ImageError, isImageError } from './core/errors';
 import { slugFromPrompt } from './core/fileName';
 import type { ImageJob, ProviderSettings, ReferenceImage } from './core/imageJob';
 import { referenceFromBytes, resumeConversation, runImageJob, type Conversation as JobConversation, type ImageJobOutcome } from './core/jobs/runImageJob';
-import { lazyBackgroundRemover } from './core/image/transparencyChunk';
+import { workerBackgroundRemover } from './core/image/transparencyChunk';
 import type { Background } from './core/presets';
 import { hostOf } from './core/origin';
 import { estimateCost, type CostEstimate } from './core/prices';
@@ -90,8 +90,8 @@ export class ImageGenerator {
   private readonly conversations = new Map<string, Conversation>();
   /** Estimated spend since the window opened (cost estimates only). */
   private sessionCostUsd = 0;
-  /** dist/transparency.js, loaded when the first transparent image arrives. */
-  private readonly removeBackground = lazyBackgroundRemover(__dirname);
+  /** dist/transparency.js in a worker thread, started for each transparent image. */
+  private readonly removeBackground = workerBackgroundRemover(__dirname);
 
   constructor(
     private readonly tokens: TokenStore,

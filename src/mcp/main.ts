@@ -9,7 +9,7 @@ import type { ClientLog } from '../core/imageClient';
 import { ImageClient, type ModelList } from '../core/imageClient';
 import { pickAutoModel } from '../core/modelChoice';
 import { isAutoModel } from '../core/models';
-import { lazyBackgroundRemover } from '../core/image/transparencyChunk';
+import { workerBackgroundRemover } from '../core/image/transparencyChunk';
 import { SavingState } from '../core/jobs/imageStore';
 import { isPlainHttpToRemoteHost } from '../core/origin';
 import { resolveProxySettings } from '../core/proxy';
@@ -31,8 +31,8 @@ async function main(): Promise<void> {
   const transport = loadHttpModule().createUndiciTransport({ proxy: resolveProxySettings({}, process.env) });
   const client = new ImageClient({ transport, log });
   const saving = new SavingState(log);
-  // dist/transparency.js beside this bundle, loaded when the first transparent image arrives.
-  const removeBackground = lazyBackgroundRemover(__dirname);
+  // dist/transparency.js beside this bundle, in a worker thread started for each transparent image.
+  const removeBackground = workerBackgroundRemover(__dirname);
   // The provider's model list is asked once per server (it falls back to the built-in table, never rejects).
   let models: Promise<ModelList> | undefined;
   const resolveModel = async (model: string, imageSize: string | undefined, signal?: AbortSignal): Promise<string> => {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { removeKeyColour } from '../../src/core/image/backgroundRemoval';
 import { GREEN, keyColourSentence, MAGENTA } from '../../src/core/image/keyColour';
-import type { BackgroundRemover } from '../../src/core/image/transparencyChunk';
+import { workerBackgroundRemover, type BackgroundRemover } from '../../src/core/image/transparencyChunk';
 import { ImageClient } from '../../src/core/imageClient';
 import { DiskImageStore } from '../../src/core/jobs/imageStore';
 import { runImageJob, type ImageJobRun } from '../../src/core/jobs/runImageJob';
@@ -148,4 +148,19 @@ test('generating again from a transparent recipe keeps its key colour and does n
   server.reset();
   await runImageJob(spec({ job: imageJob({ prompt: recipe!.prompt }) }), deps());
   assert.equal(sentPrompt(), recipe!.prompt);
+});
+
+test('the shipped remover runs dist/transparency.js in a worker; a missing chunk keeps the image and warns', async () => {
+  const dist = path.resolve(__dirname, '..', '..', 'dist');
+  const outcome = await runImageJob(spec(), deps(workerBackgroundRemover(dist)));
+  assert.deepEqual(outcome.warnings, []);
+  const bytes = await fs.readFile(outcome.files[0]);
+  assert.equal(bytes[25], 6);
+  assert.equal(alphaAt(bytes, 0, 0), 0);
+  assert.equal(alphaAt(bytes, 32, 32), 255);
+
+  server.reset();
+  const missing = await runImageJob(spec({ slug: 'no-chunk' }), deps(workerBackgroundRemover(folder)));
+  assert.match(missing.warnings[0], /^no-chunk\.png was kept as it arrived, with its magenta background: removing it failed/);
+  assert.equal(createHash('sha256').update(removeRecipe(await fs.readFile(missing.files[0]))).digest('hex'), server.requests.at(-1)!.images[0].sha256);
 });

@@ -1,5 +1,7 @@
 // Removes the flat key colour around a generated subject: flood from the borders, soft alpha on edges, spill out, RGBA PNG.
-// Loaded lazily as its own chunk (dist/transparency.js, with pngjs and jpeg-js): activation never pays for it.
+// Its own chunk (dist/transparency.js, with pngjs and jpeg-js), run in a worker thread per image: activation never
+// pays for it and a 4K image does not block the extension host.
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import packPng from 'pngjs/lib/packer-sync';
 import type { KeyColour } from './keyColour';
 import { decodePixels, type Pixels } from './pixels';
@@ -61,7 +63,8 @@ export function removeKeyColour(image: Uint8Array, key: KeyColour, options: Remo
 /** RGBA PNG bytes (colour type 6, 8 bits). */
 export function encodeRgbaPng(pixels: Pixels): Uint8Array {
   const data = Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength);
-  return packPng({ width: pixels.width, height: pixels.height, data }, { colorType: 6, inputColorType: 6, bitDepth: 8 });
+  // Paeth on every row: 3–4× faster than trying all five filters per row, and within a few per cent of its size.
+  return packPng({ width: pixels.width, height: pixels.height, data }, { colorType: 6, inputColorType: 6, bitDepth: 8, filterType: 4 });
 }
 
 type Rgb = readonly [number, number, number];
@@ -204,4 +207,17 @@ function clampByte(value: number): number {
 
 function hexOf(colour: Rgb): string {
   return `#${colour.map((channel) => channel.toString(16).padStart(2, '0')).join('').toUpperCase()}`;
+}
+
+/** What a worker started on this file is given (see core/image/transparencyChunk). */
+export interface RemovalJob {
+  readonly job: 'remove-key-colour';
+  readonly image: Uint8Array;
+  readonly key: KeyColour;
+}
+
+// Started as a worker: remove the background of one image, post the result, end.
+const given = workerData as Partial<RemovalJob> | undefined;
+if (!isMainThread && parentPort && given?.job === 'remove-key-colour' && given.image && given.key) {
+  parentPort.postMessage(removeKeyColour(given.image, given.key));
 }
