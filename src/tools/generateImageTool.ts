@@ -30,7 +30,8 @@ class GenerateImageTool implements vscode.LanguageModelTool<unknown> {
       request = parseAgentRequest(options.input);
       generation = toGeneration(request);
       const folder = await this.generator.outputFolder(settings, generation);
-      destination = `${relative(folder)}/${stemFor(request)}.<png|jpg>`;
+      // A transparent background is always saved as PNG (alpha); otherwise the image's own format decides.
+      destination = `${relative(folder)}/${stemFor(request)}.${generation.options.background === 'transparent' ? 'png (transparent background)' : '<png|jpg>'}`;
     } catch (error) {
       // Nothing will be sent: invoke() throws the same reason for the agent, no confirmation needed.
       return { invocationMessage: `Not generating an image: ${messageOf(error)}` };
