@@ -1,6 +1,5 @@
 // Runs background removal (dist/transparency.js, with pngjs and jpeg-js) in a worker thread beside the bundle that asks.
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { BackgroundRemoval, RemovalJob } from './backgroundRemoval';
 import type { KeyColour } from './keyColour';
 
@@ -12,8 +11,10 @@ export type BackgroundRemover = (image: Uint8Array, key: KeyColour) => Promise<B
  * transparent image, and decoding and encoding a 4K image (seconds) never block the extension host or MCP server.
  */
 export function workerBackgroundRemover(folder: string): BackgroundRemover {
-  return (image, key) =>
-    new Promise<BackgroundRemoval>((resolve, reject) => {
+  return async (image, key) => {
+    // Loaded on first use, like the chunk itself: activation does not pay for worker_threads either.
+    const { Worker } = await import('node:worker_threads');
+    return new Promise<BackgroundRemoval>((resolve, reject) => {
       const job: RemovalJob = { job: 'remove-key-colour', image, key };
       const worker = new Worker(path.join(folder, 'transparency.js'), { workerData: job });
       let answered = false;
@@ -26,4 +27,5 @@ export function workerBackgroundRemover(folder: string): BackgroundRemover {
         if (!answered) reject(new Error(`background removal stopped without a result (exit code ${code})`));
       });
     });
+  };
 }
