@@ -65,7 +65,7 @@ export interface ImageJobDeps<F extends ImageSinkFile, L> {
   readonly signal?: AbortSignal;
   /** The recipe's timestamp (default: now). */
   readonly now?: () => Date;
-  /** Makes a transparent background (runs with `background: "transparent"`); lazily loaded by the caller. */
+  /** Makes a transparent background (runs with `background: "transparent"`); the caller runs it off the main thread. */
   readonly removeBackground?: BackgroundRemover;
   /** Each image the moment it is saved, with the conversation that continues it (none for a salvaged image). */
   readonly onSaved?: (file: L, conversation?: Conversation<L>) => void;
