@@ -1,4 +1,4 @@
-// Builds the extension host bundle, the lazily loaded HTTP chunk, the MCP server, the webview bundle and (with --tests) the test code.
+// Builds the extension host bundle, the lazily loaded HTTP and transparency chunks, the MCP server, the webview bundle and (with --tests) the test code.
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -74,6 +74,16 @@ function productContexts() {
     {
       ...common,
       entryPoints: { http: 'src/http/index.ts' },
+      outdir: 'dist',
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode'],
+    },
+    // Background removal with pngjs and jpeg-js: required when a transparent image arrives, never at activation.
+    {
+      ...common,
+      entryPoints: { transparency: 'src/core/image/backgroundRemoval.ts' },
       outdir: 'dist',
       platform: 'node',
       format: 'cjs',

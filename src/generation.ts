@@ -5,9 +5,11 @@ import { ImageError, isImageError } from './core/errors';
 import { slugFromPrompt } from './core/fileName';
 import type { ImageJob, ProviderSettings, ReferenceImage } from './core/imageJob';
 import { referenceFromBytes, resumeConversation, runImageJob, type Conversation as JobConversation, type ImageJobOutcome } from './core/jobs/runImageJob';
+import { workerBackgroundRemover } from './core/image/transparencyChunk';
 import type { Background } from './core/presets';
 import { hostOf } from './core/origin';
 import { estimateCost, type CostEstimate } from './core/prices';
+import { readRecipe } from './core/recipe';
 import { tokenScopeLabel } from './core/tokenScope';
 import { parseOutputFolder, symlinkEscape } from './core/outputFolder';
 import { referenceTooLarge } from './core/validate';
@@ -88,6 +90,8 @@ export class ImageGenerator {
   private readonly conversations = new Map<string, Conversation>();
   /** Estimated spend since the window opened (cost estimates only). */
   private sessionCostUsd = 0;
+  /** dist/transparency.js in a worker thread, started for each transparent image. */
+  private readonly removeBackground = workerBackgroundRemover(__dirname);
 
   constructor(
     private readonly tokens: TokenStore,
@@ -154,6 +158,7 @@ export class ImageGenerator {
           variants: chosen.variants,
           slug: request.fileStem ?? slugFromPrompt(request.subject ?? request.prompt),
           preset: request.options.preset,
+          background: await backgroundOf(request),
           refinedFrom: request.refine ? vscode.workspace.asRelativePath(request.refine) : undefined,
           earlier: history ? earlier : undefined,
         },
@@ -162,6 +167,7 @@ export class ImageGenerator {
           store: this.writer.storeFor(folder),
           log: this.log,
           signal: abort.signal,
+          removeBackground: this.removeBackground,
           onSaved: (file, conversation) => {
             if (conversation) this.remember(file, conversation);
             onSaved(file);
@@ -214,6 +220,16 @@ export class ImageGenerator {
       if (oldest === undefined) break;
       this.conversations.delete(oldest);
     }
+  }
+}
+
+/** The run's background; a refinement that names none keeps the refined image's (a transparent icon stays transparent). */
+async function backgroundOf(request: GenerationRequest): Promise<Background | undefined> {
+  if ('background' in request.options || !request.refine) return request.options.background;
+  try {
+    return readRecipe(await vscode.workspace.fs.readFile(request.refine))?.background;
+  } catch {
+    return undefined; // the file went away: its conversation or the reference read says so
   }
 }
 

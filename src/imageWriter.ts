@@ -49,6 +49,10 @@ class LocalFolderStore implements ImageStore<PendingImage, vscode.Uri> {
     return vscode.Uri.file(await this.disk.commit(file, slug, recipe));
   }
 
+  async replace(location: vscode.Uri, bytes: Uint8Array, format: 'png' | 'jpeg', slug: string): Promise<vscode.Uri> {
+    return vscode.Uri.file(await this.disk.replace(location.fsPath, bytes, format, slug));
+  }
+
   async read(location: vscode.Uri): Promise<Uint8Array> {
     return vscode.workspace.fs.readFile(location);
   }
@@ -76,11 +80,33 @@ class WorkspaceFolderStore implements ImageStore<PendingImage, vscode.Uri> {
   async commit(file: PendingImage, slug: string, recipe: Recipe): Promise<vscode.Uri> {
     if (!(file instanceof MemoryImageFile)) throw new Error('A workspace folder only commits images it kept in memory.');
     const format = file.image.format;
-    const bytes = embedRecipe(file.bytes, format, recipe);
+    return this.placeNew(embedRecipe(file.bytes, format, recipe), slug, extensionFor(format));
+  }
+
+  async replace(location: vscode.Uri, bytes: Uint8Array, format: 'png' | 'jpeg', slug: string): Promise<vscode.Uri> {
+    const extension = extensionFor(format);
+    if (!location.path.toLowerCase().endsWith(`.${extension}`)) {
+      const placed = await this.placeNew(bytes, slug, extension);
+      await deleteQuietly(location);
+      return placed;
+    }
+    const temporary = vscode.Uri.joinPath(this.folder, temporaryName(slug));
+    await vscode.workspace.fs.writeFile(temporary, bytes);
+    try {
+      // The file this run saved a moment ago, replaced in one step.
+      await vscode.workspace.fs.rename(temporary, location, { overwrite: true });
+      return location;
+    } catch (error) {
+      await deleteQuietly(temporary);
+      throw error;
+    }
+  }
+
+  /** Writes a temporary file, then renames it to the first free `<slug>.<ext>`, `<slug>-2.<ext>`… */
+  private async placeNew(bytes: Uint8Array, slug: string, extension: string): Promise<vscode.Uri> {
     await vscode.workspace.fs.createDirectory(this.folder);
     const temporary = vscode.Uri.joinPath(this.folder, temporaryName(slug));
     await vscode.workspace.fs.writeFile(temporary, bytes);
-    const extension = extensionFor(format);
     try {
       const name = await this.state.names.placeFree(this.folder.toString(), slug, extension, async (candidate) => {
         const target = vscode.Uri.joinPath(this.folder, candidate);

@@ -21,6 +21,8 @@ export interface GenerateResult {
   readonly grounding?: Grounding;
   /** Estimated cost in US dollars (an estimate from geminiImage.prices / Google's list prices, not a bill). */
   readonly estimatedCostUsd?: number;
+  /** Notes on saved images the user was shown (a background kept opaque, parts of an answer skipped). */
+  readonly warnings?: string[];
 }
 
 /** True for `{prompt: ...}` objects (as opposed to the Uri VS Code passes from menus). */
@@ -54,6 +56,7 @@ export function toResult(outcome: {
   model?: string;
   grounding?: Grounding;
   cost?: { usd: number };
+  warnings?: readonly string[];
 }): GenerateResult {
   return {
     files: outcome.files.map((file) => (file.scheme === 'file' ? file.fsPath : file.toString())),
@@ -63,6 +66,7 @@ export function toResult(outcome: {
     ...(outcome.model ? { model: outcome.model } : {}),
     ...(outcome.grounding ? { grounding: outcome.grounding } : {}),
     ...(outcome.cost ? { estimatedCostUsd: outcome.cost.usd } : {}),
+    ...(outcome.warnings?.length ? { warnings: [...outcome.warnings] } : {}),
   };
 }
 

@@ -46,9 +46,6 @@ export async function runGeneration(
   } with ${model}`);
   try {
     const sent = withPreset(request);
-    if (sent.options.background === 'transparent') {
-      throw new Error('Transparent backgrounds are not available yet: remove "background" from the run or the preset.');
-    }
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       (progress, cancellation) => {

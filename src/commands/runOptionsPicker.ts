@@ -1,4 +1,4 @@
-// Lets a palette run change model, ratio, size, format, thinking, grounding and variants without opening the settings.
+// Lets a palette run change model, ratio, size, format, thinking, grounding, background and variants without opening the settings.
 import * as vscode from 'vscode';
 import { acceptsOutputFormat, ASPECT_RATIOS, AUTO_MODEL, IMAGE_SIZES, THINKING_LEVELS, describeModel, isAutoModel } from '../core/models';
 import type { ModelCatalog } from '../modelCatalog';
@@ -6,7 +6,7 @@ import { effectiveOptions, type RunOptions } from '../generation';
 import type { Settings } from '../settings';
 import { pickPreset, withPresetChoice, withPresetDefaults } from './presetPicker';
 
-type OptionKey = 'model' | 'aspectRatio' | 'imageSize' | 'outputFormat' | 'thinkingLevel' | 'grounding' | 'variants' | 'preset';
+type OptionKey = 'model' | 'aspectRatio' | 'imageSize' | 'outputFormat' | 'thinkingLevel' | 'grounding' | 'background' | 'variants' | 'preset';
 
 const OPTION_TITLES: Record<OptionKey, string> = {
   model: 'Model',
@@ -15,6 +15,7 @@ const OPTION_TITLES: Record<OptionKey, string> = {
   outputFormat: 'Output format',
   thinkingLevel: 'Thinking level',
   grounding: 'Google Search grounding',
+  background: 'Transparent background',
   variants: 'Variants',
   preset: 'Preset',
 };
@@ -32,7 +33,8 @@ function modelLabel(model: string, catalog?: ModelCatalog): string {
 }
 
 export function describeOptions(settings: Settings, options: RunOptions, catalog?: ModelCatalog): string {
-  const effective = effectiveOptions(settings, withPresetDefaults(options));
+  const withDefaults = withPresetDefaults(options);
+  const effective = effectiveOptions(settings, withDefaults);
   return [
     ...(options.preset ? [`preset ${options.preset}`] : []),
     modelLabel(effective.model, catalog),
@@ -41,6 +43,7 @@ export function describeOptions(settings: Settings, options: RunOptions, catalog
     acceptsOutputFormat(settings.baseUrl) ? (effective.outputFormat ?? 'auto format') : undefined,
     effective.thinkingLevel ? `thinking ${effective.thinkingLevel}` : undefined,
     effective.grounding ? 'Google Search' : undefined,
+    withDefaults.background === 'transparent' ? 'transparent background' : undefined,
     effective.variants > 1 ? `${effective.variants} variants` : '1 image',
   ]
     .filter((part): part is string => part !== undefined)
@@ -53,7 +56,8 @@ export async function pickRunOptions(settings: Settings, initial: RunOptions, ca
   // Learn what auto stands for at this provider, so the list can say it (the list is kept for a day).
   if (isAutoModel(effectiveOptions(settings, options).model)) await catalog.resolve(AUTO_MODEL, settings).catch(() => undefined);
   for (;;) {
-    const effective = effectiveOptions(settings, withPresetDefaults(options));
+    const withDefaults = withPresetDefaults(options);
+    const effective = effectiveOptions(settings, withDefaults);
     const capabilities = describeModel(isAutoModel(effective.model) ? (catalog.autoPick(settings) ?? effective.model) : effective.model);
     const googleApi = !acceptsOutputFormat(settings.baseUrl);
     const items: OptionItem[] = [
@@ -71,6 +75,11 @@ export async function pickRunOptions(settings: Settings, initial: RunOptions, ca
       capabilities && !capabilities.grounding
         ? { label: 'Google Search grounding', description: `not offered by ${capabilities.id}` }
         : { label: 'Google Search grounding', description: effective.grounding ? 'on (sources are shown with the result)' : 'off', key: 'grounding' },
+      {
+        label: 'Transparent background',
+        description: withDefaults.background === 'transparent' ? 'on (a flat key colour is asked for and removed; saved as PNG)' : 'off',
+        key: 'background',
+      },
       { label: 'Variants', description: String(effective.variants), key: 'variants' },
     ];
     const picked = await vscode.window.showQuickPick(items, { title: 'Options for this run', ignoreFocusOut: true });
@@ -88,6 +97,7 @@ export async function pickRunOptions(settings: Settings, initial: RunOptions, ca
 async function pickValue(key: OptionKey, model: string, catalog: ModelCatalog): Promise<string | undefined> {
   const capabilities = describeModel(model);
   const choices: Record<Exclude<OptionKey, 'model' | 'preset'>, readonly string[]> = {
+    background: ['off', 'on'],
     aspectRatio: ['auto', ...(capabilities?.aspectRatios ?? ASPECT_RATIOS)],
     imageSize: capabilities?.fixedSize ? [capabilities.fixedSize] : ['auto', ...(capabilities?.imageSizes ?? IMAGE_SIZES)],
     outputFormat: ['auto', 'png', 'jpeg'],
@@ -108,6 +118,9 @@ function applyValue(options: RunOptions, key: OptionKey, value: string): RunOpti
       return { ...options, outputFormat: value === 'png' || value === 'jpeg' ? value : undefined };
     case 'grounding':
       return { ...options, grounding: value === 'on' ? true : undefined };
+    case 'background':
+      // "off" is named (present but undefined), so it also wins over a transparent preset.
+      return { ...options, background: value === 'on' ? 'transparent' : undefined };
     case 'preset':
       return withPresetChoice(options, value);
     case 'model': {

@@ -55,7 +55,8 @@ export const BUILT_IN_PRESETS: readonly Preset[] = [
     template:
       'An app icon of {prompt}: one bold, centred symbol on a rounded-square tile, simple geometric shapes, a strong limited palette, soft depth, readable at 32 px, no text, no mock-up frame.',
     aspectRatio: '1:1',
-    description: 'One bold symbol on a rounded tile, 1:1',
+    background: 'transparent',
+    description: 'One bold symbol on a rounded tile, 1:1, transparent',
     source: 'built-in',
   },
   {
@@ -63,7 +64,8 @@ export const BUILT_IN_PRESETS: readonly Preset[] = [
     template:
       'A die-cut sticker of {prompt}: bold outlines, a thick white border around the whole shape, vivid flat colours, a single subject centred with empty space around it, no text unless asked for.',
     aspectRatio: '1:1',
-    description: 'Die-cut sticker with a white border, 1:1',
+    background: 'transparent',
+    description: 'Die-cut sticker with a white border, 1:1, transparent',
     source: 'built-in',
   },
   {
@@ -95,7 +97,8 @@ export const BUILT_IN_PRESETS: readonly Preset[] = [
     template:
       'A pixel-art game sprite of {prompt}: crisp square pixels on a 32×32 grid scaled up without smoothing, a limited 16-colour palette, a dark one-pixel outline, no anti-aliasing, a single sprite centred on a plain background.',
     aspectRatio: '1:1',
-    description: '32×32 sprite, limited palette, 1:1',
+    background: 'transparent',
+    description: '32×32 sprite, limited palette, 1:1, transparent',
     source: 'built-in',
   },
 ];

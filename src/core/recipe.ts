@@ -30,6 +30,10 @@ export interface Recipe {
   readonly link?: string;
   /** The Batch API job the image came from (`batches/…`), for images made at batch price. */
   readonly batch?: string;
+  /** "transparent": the prompt asked for a flat key colour, removed after the image arrived. */
+  readonly background?: 'transparent';
+  /** The key colour asked for (`#RRGGBB`). */
+  readonly keyColour?: string;
 }
 
 /** The fewest bytes before the recipe: after IHDR in a PNG, after SOI in a JPEG (recipeOffset finds the real place). */

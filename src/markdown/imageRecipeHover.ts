@@ -40,7 +40,7 @@ export function recipeMarkdown(file: vscode.Uri, recipe: Recipe): vscode.Markdow
   markdown.appendText(`${path.posix.basename(file.path)} · ${details.join(' · ')}`);
   markdown.appendMarkdown('\n\n');
   markdown.appendText(recipe.prompt.length > 600 ? `${recipe.prompt.slice(0, 599)}…` : recipe.prompt);
-  const again = { prompt: recipe.prompt, model: recipe.model, ...(recipe.aspectRatio ? { aspectRatio: recipe.aspectRatio } : {}), ...(recipe.imageSize ? { imageSize: recipe.imageSize } : {}) };
+  const again = { prompt: recipe.prompt, model: recipe.model, ...(recipe.aspectRatio ? { aspectRatio: recipe.aspectRatio } : {}), ...(recipe.imageSize ? { imageSize: recipe.imageSize } : {}), ...(recipe.background ? { background: recipe.background } : {}) };
   const refineLink = `command:${CommandIds.refine}?${encodeURIComponent(JSON.stringify([file]))}`;
   const againLink = `command:${CommandIds.generate}?${encodeURIComponent(JSON.stringify([again]))}`;
   markdown.appendMarkdown(`\n\n[Refine…](${refineLink} "Refine this image") · [Generate again](${againLink} "Same prompt and options, new image")`);

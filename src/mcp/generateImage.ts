@@ -9,6 +9,7 @@ import { symlinkEscape } from '../core/outputFolder';
 import { referenceTooLarge } from '../core/validate';
 import { referenceFromBytes, runImageJob, type ImageStreamer } from '../core/jobs/runImageJob';
 import { thumbnailOf } from '../core/image/thumbnail';
+import type { BackgroundRemover } from '../core/image/transparencyChunk';
 import type { ReferenceImage } from '../core/imageJob';
 import type { McpConfig } from './config';
 
@@ -24,6 +25,7 @@ const FIELDS: FieldNames = {
   // Not offered over MCP: the folder comes from GEMINI_IMAGE_OUTPUT.
   outputFolder: '\u0000outputFolder',
   fileName: 'file_name',
+  background: 'background',
 };
 
 /** Previews sent with one answer at most: each is a few KB of base64 in the agent's context. */
@@ -57,6 +59,13 @@ export const GENERATE_IMAGE_TOOL = {
       image_size: { type: 'string', enum: ['512', '1K', '2K', '4K'], description: 'Resolution; 2K/4K need gemini-3-pro-image or gemini-3.1-flash-image, 512 only gemini-3.1-flash-image.' },
       model: { type: 'string', description: 'Model id, e.g. gemini-3-pro-image; default from GEMINI_IMAGE_MODEL.' },
       file_name: { type: 'string', description: 'File name inside the output folder, without folders, e.g. app-icon. The extension follows the image format.' },
+      background: {
+        type: 'string',
+        enum: ['transparent', 'opaque'],
+        description:
+          "'transparent' for a PNG with an alpha channel (icons, stickers, sprites): the subject is drawn on a flat key colour that is then removed. " +
+          'A photo-like result without a flat background stays opaque and the answer says so.',
+      },
     },
     required: ['prompt'],
   },
@@ -77,11 +86,13 @@ export interface GenerateImageDeps {
   readonly saving: SavingState;
   /** The model to send for the one asked for: `auto` becomes the best image model the provider lists. */
   readonly resolveModel: (model: string, imageSize: string | undefined, signal?: AbortSignal) => Promise<string>;
+  /** Removes the key-coloured background of `background: "transparent"` images (dist/transparency.js, loaded on first use). */
+  readonly removeBackground?: BackgroundRemover;
 }
 
 /** Runs one generate_image call. Never throws: failures are isError answers with the message a person would read. */
 export async function generateImage(input: unknown, deps: GenerateImageDeps, signal?: AbortSignal): Promise<ToolAnswer> {
-  const { config, client, log, saving, resolveModel } = deps;
+  const { config, client, log, saving, resolveModel, removeBackground } = deps;
   try {
     const request = parseAgentRequest(input, FIELDS);
     const references = await readReferences(request.references, config.root);
@@ -96,8 +107,9 @@ export async function generateImage(input: unknown, deps: GenerateImageDeps, sig
         token: config.token,
         variants: 1,
         slug: stemFor(request),
+        ...(request.background === 'transparent' ? { background: 'transparent' as const } : {}),
       },
-      { client, store: new DiskImageStore(config.outputFolder, saving), log, signal },
+      { client, store: new DiskImageStore(config.outputFolder, saving), log, signal, removeBackground },
     );
     const relative = outcome.files.map((file) => path.relative(config.root, file).split(path.sep).join('/'));
     const text = describeAgentResult({ ...outcome, files: relative, model });

@@ -9,6 +9,7 @@ import type { ClientLog } from '../core/imageClient';
 import { ImageClient, type ModelList } from '../core/imageClient';
 import { pickAutoModel } from '../core/modelChoice';
 import { isAutoModel } from '../core/models';
+import { workerBackgroundRemover } from '../core/image/transparencyChunk';
 import { SavingState } from '../core/jobs/imageStore';
 import { isPlainHttpToRemoteHost } from '../core/origin';
 import { resolveProxySettings } from '../core/proxy';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   const transport = loadHttpModule().createUndiciTransport({ proxy: resolveProxySettings({}, process.env) });
   const client = new ImageClient({ transport, log });
   const saving = new SavingState(log);
+  // dist/transparency.js beside this bundle, in a worker thread started for each transparent image.
+  const removeBackground = workerBackgroundRemover(__dirname);
   // The provider's model list is asked once per server (it falls back to the built-in table, never rejects).
   let models: Promise<ModelList> | undefined;
   const resolveModel = async (model: string, imageSize: string | undefined, signal?: AbortSignal): Promise<string> => {
@@ -48,7 +51,7 @@ async function main(): Promise<void> {
     if (request.params.name !== GENERATE_IMAGE) {
       return { content: [{ type: 'text' as const, text: `Unknown tool ${request.params.name}; this server offers ${GENERATE_IMAGE}.` }], isError: true };
     }
-    return generateImage(request.params.arguments ?? {}, { config, client, log, saving, resolveModel }, extra.signal);
+    return generateImage(request.params.arguments ?? {}, { config, client, log, saving, resolveModel, removeBackground }, extra.signal);
   });
   const shutdown = (): void => {
     void transport.close().finally(() => process.exit(0));

@@ -30,7 +30,8 @@ class GenerateImageTool implements vscode.LanguageModelTool<unknown> {
       request = parseAgentRequest(options.input);
       generation = toGeneration(request);
       const folder = await this.generator.outputFolder(settings, generation);
-      destination = `${relative(folder)}/${stemFor(request)}.<png|jpg>`;
+      // A transparent background is always saved as PNG (alpha); otherwise the image's own format decides.
+      destination = `${relative(folder)}/${stemFor(request)}.${generation.options.background === 'transparent' ? 'png (transparent background)' : '<png|jpg>'}`;
     } catch (error) {
       // Nothing will be sent: invoke() throws the same reason for the agent, no confirmation needed.
       return { invocationMessage: `Not generating an image: ${messageOf(error)}` };
@@ -59,6 +60,7 @@ class GenerateImageTool implements vscode.LanguageModelTool<unknown> {
         finishReasons: outcome.finishReasons,
         usage: outcome.usage,
         failures: outcome.failures.map((line) => this.log.redact(line)),
+        warnings: outcome.warnings.map((line) => this.log.redact(line)),
         model: outcome.model,
       });
       return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(text)]);
@@ -79,6 +81,8 @@ function toGeneration(request: AgentImageRequest): GenerationRequest {
   if (request.imageSize !== undefined) options.imageSize = request.imageSize;
   if (request.outputFolder !== undefined) options.outputFolder = request.outputFolder;
   if (request.preset !== undefined) options.preset = request.preset;
+  // "opaque" is present but undefined: it wins over a transparent preset, like "auto" for the other options.
+  if (request.background !== undefined) options.background = request.background === 'transparent' ? 'transparent' : undefined;
   // A preset wraps the prompt and fills the options the agent left out (an unknown name throws the user's message).
   return withPreset({ prompt: request.prompt, references: request.references.map(referenceUri), options, fileStem: request.fileStem });
 }

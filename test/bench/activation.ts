@@ -63,6 +63,7 @@ process.stdout.write(
     activateMs: activated - required,
     totalMs: activated - started,
     undiciLoaded: loaded.some((file) => /undici/.test(file)) || loaded.some((file) => file.endsWith(`${path.sep}http.js`)),
+    transparencyLoaded: loaded.some((file) => file.endsWith(`${path.sep}transparency.js`) || /[\\/](pngjs|jpeg-js)[\\/]/.test(file)),
     modules: loaded.length,
   }),
 );

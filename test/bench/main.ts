@@ -71,13 +71,14 @@ async function peakGrowth(client: Client, size: string): Promise<{ growth: numbe
 
 // ---- activation, in fresh processes -------------------------------------------------------------------------
 
-function activation(entry: string): { totalMs: number; requireMs: number; activateMs: number; undiciLoaded: boolean } {
+function activation(entry: string): { totalMs: number; requireMs: number; activateMs: number; undiciLoaded: boolean; transparencyLoaded: boolean } {
   const runs = Array.from({ length: RUNS }, () =>
     JSON.parse(execFileSync(process.execPath, [path.join(root, 'out', 'bench', 'activation.js'), entry], { encoding: 'utf8' })) as {
       totalMs: number;
       requireMs: number;
       activateMs: number;
       undiciLoaded: boolean;
+      transparencyLoaded: boolean;
     },
   );
   return {
@@ -85,6 +86,7 @@ function activation(entry: string): { totalMs: number; requireMs: number; activa
     requireMs: median(runs.map((run) => run.requireMs)),
     activateMs: median(runs.map((run) => run.activateMs)),
     undiciLoaded: runs.some((run) => run.undiciLoaded),
+    transparencyLoaded: runs.some((run) => run.transparencyLoaded),
   };
 }
 
@@ -195,7 +197,7 @@ async function main(): Promise<void> {
     say('## Activation (fresh process each run; Node built-ins preloaded as in the extension host; stand-in vscode module)');
     const dist = path.join(root, 'dist', 'extension.js');
     const dev = activation(dist);
-    say(`dist/extension.js (development build): require ${ms(dev.requireMs)} + activate() ${ms(dev.activateMs)} = ${ms(dev.totalMs)}; undici loaded: ${dev.undiciLoaded ? 'YES' : 'no'}`);
+    say(`dist/extension.js (development build): require ${ms(dev.requireMs)} + activate() ${ms(dev.activateMs)} = ${ms(dev.totalMs)}; undici loaded: ${dev.undiciLoaded ? 'YES' : 'no'}; background removal loaded: ${dev.transparencyLoaded ? 'YES' : 'no'}`);
     say(`For comparison, loading on first use: require('undici') ${ms(loadTime('undici'))}, require('./dist/http.js') ${ms(loadTime('./dist/http.js'))}`);
     say();
 

@@ -66,7 +66,7 @@ suite('Agent tool', () => {
     assert.match(tool.description, /saves it/);
     const schema = tool.inputSchema as { required: string[]; properties: Record<string, unknown> };
     assert.deepEqual(schema.required, ['prompt']);
-    assert.deepEqual(Object.keys(schema.properties).sort(), ['aspectRatio', 'fileName', 'imageSize', 'model', 'outputFolder', 'preset', 'prompt', 'references']);
+    assert.deepEqual(Object.keys(schema.properties).sort(), ['aspectRatio', 'background', 'fileName', 'imageSize', 'model', 'outputFolder', 'preset', 'prompt', 'references']);
   });
 
   test('invoking it saves the server\'s image and returns its workspace-relative path, model, finish reason and usage', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { MAGENTA, withKeyColour } from '../../src/core/image/keyColour';
 import { BUILT_IN_PRESETS, expandTemplate } from '../../src/core/presets';
 import { readRecipe } from '../../src/core/recipe';
 import { SENTINEL_TOKEN } from '../sentinel';
@@ -42,12 +43,15 @@ suite('Presets', () => {
     const result = (await vscode.commands.executeCommand('geminiImage.generate', { prompt: 'a paper plane', preset: 'App icon' })) as { files: string[] };
     const body = await lastBody();
     const appIcon = BUILT_IN_PRESETS.find((preset) => preset.name === 'App icon')!;
-    assert.equal(body.contents[0].parts[0].text, expandTemplate(appIcon.template, 'a paper plane'));
+    // App icon carries a transparent background: its template, then the key colour sentence.
+    const sent = withKeyColour(expandTemplate(appIcon.template, 'a paper plane'), MAGENTA);
+    assert.equal(body.contents[0].parts[0].text, sent);
     assert.deepEqual(body.generationConfig?.imageConfig, { aspectRatio: '1:1' });
     assert.equal(path.basename(result.files[0]), 'a-paper-plane.png');
     const recipe = readRecipe(fs.readFileSync(result.files[0]));
     assert.equal(recipe?.preset, 'App icon');
-    assert.equal(recipe?.prompt, expandTemplate(appIcon.template, 'a paper plane'));
+    assert.equal(recipe?.prompt, sent);
+    assert.equal(recipe?.background, 'transparent');
   });
 
   test('options named in the run win over the preset\'s', async () => {
@@ -79,11 +83,11 @@ suite('Presets', () => {
     assert.equal((await recordedRequests()).length, 0, 'nothing may be sent for a refused preset');
   });
 
-  test('a transparent background is refused with a clear message until it is supported, before anything is sent', async () => {
-    await assert.rejects(
-      Promise.resolve(vscode.commands.executeCommand('geminiImage.generate', { prompt: 'a paper plane', preset: 'Sticker', background: 'transparent' })),
-      /Transparent backgrounds are not available yet/,
-    );
-    assert.equal((await recordedRequests()).length, 0);
+  test('background "opaque" in the run wins over a transparent preset: the template is sent as it is', async () => {
+    const result = (await vscode.commands.executeCommand('geminiImage.generate', { prompt: 'a paper plane', preset: 'Sticker', background: 'opaque' })) as { files: string[] };
+    const sticker = BUILT_IN_PRESETS.find((preset) => preset.name === 'Sticker')!;
+    assert.equal(sticker.background, 'transparent');
+    assert.equal((await lastBody()).contents[0].parts[0].text, expandTemplate(sticker.template, 'a paper plane'));
+    assert.equal(readRecipe(fs.readFileSync(result.files[0]))?.background, undefined);
   });
 });

@@ -27,7 +27,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { BATCH_MAX_BODY_BYTES, BatchRoutes, type GeneratedAnswer } from './batchApi';
 import type { Fault } from './faults';
-import { base64Of, makeImage, MadeImage } from './imageFactory';
+import { base64Of, keyColourAsked, makeImage, MadeImage, PHOTO_MARKER } from './imageFactory';
 import { findModel, imageTokens, modelResource, pixelSize, SERVER_MODELS, ServerModel } from './models';
 import { checkRequest, decodeBase64, GOOGLE_MAX_REQUEST_BYTES, ImageRequest, MAX_REQUEST_BYTES, RequestProblem } from './requestCheck';
 
@@ -296,7 +296,9 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     // variants of the same prompt apart.
     const references = request.images.map((image) => createHash('sha256').update(image.bytes).digest('hex')).join(',');
     const seed = `${request.prompt}|${references}|${counter % 8}|${salt}`;
-    return makeImage(request.outputFormat, w, h, seed);
+    // Asked for a key colour (a transparent background): the subject on exactly that colour, unless told to act like a photo.
+    const key = request.prompt.includes(PHOTO_MARKER) ? undefined : keyColourAsked(request.prompt);
+    return makeImage(request.outputFormat, w, h, seed, key);
   }
 
   function signature(seed: string): string {

@@ -103,20 +103,74 @@ export function encodeJpeg(seed: string, width: number, height: number): Buffer 
   return jpeg.encode({ data: rgba, width, height }, 85).data;
 }
 
+/** A prompt that asks for a subject on a flat key colour (a transparent-background run): the colour, or undefined. */
+export function keyColourAsked(prompt: string): [number, number, number] | undefined {
+  const match = /flat, uniform background of pure [a-z]+ \(#([0-9a-f]{6})\)/i.exec(prompt);
+  if (!match) return undefined;
+  const hex = parseInt(match[1], 16);
+  return [(hex >> 16) & 0xff, (hex >> 8) & 0xff, hex & 0xff];
+}
+
+/** A prompt with this marker gets a photo-like answer (gradient and noise to the edges) even when it asks for a key colour. */
+export const PHOTO_MARKER = '[test:photo]';
+
+/** The subject drawn on key colours: a warm yellow-orange no key (magenta, green, blue) is close to. */
+export const SUBJECT_COLOUR: readonly [number, number, number] = [255, 180, 40];
+
+/**
+ * What a model draws when asked for a key colour: a filled disc of SUBJECT_COLOUR with an anti-aliased rim (each rim
+ * pixel is the subject blended with the key by its coverage: the key's spill) on the exact flat key colour.
+ */
+export function keyedRgba(key: readonly [number, number, number], width: number, height: number): Buffer {
+  const rgba = Buffer.alloc(width * height * 4);
+  const cx = width / 2;
+  const cy = height / 2;
+  const radius = Math.min(width, height) * 0.3;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      // Coverage of this pixel by the disc: 1 inside, 0 outside, linear over the one-pixel rim.
+      const coverage = Math.min(1, Math.max(0, radius - Math.hypot(x + 0.5 - cx, y + 0.5 - cy) + 0.5));
+      const at = (y * width + x) * 4;
+      for (let c = 0; c < 3; c++) rgba[at + c] = Math.round(SUBJECT_COLOUR[c] * coverage + key[c] * (1 - coverage));
+      rgba[at + 3] = 255;
+    }
+  }
+  return rgba;
+}
+
+function encodeKeyed(format: ServerImageFormat, key: readonly [number, number, number], width: number, height: number): Buffer {
+  const rgba = keyedRgba(key, width, height);
+  if (format === 'jpeg') return jpeg.encode({ data: rgba, width, height }, 90).data;
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) rgba.copy(raw, y * (width * 3 + 1) + 1 + x * 3, (y * width + x) * 4, (y * width + x) * 4 + 3);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
 /** Keeps recently made images so repeated large requests are fast; bounded by total bytes. */
 const cache = new Map<string, MadeImage>();
 let cachedBytes = 0;
 const CACHE_LIMIT = 512 * 1024 * 1024;
 
-export function makeImage(format: ServerImageFormat, width: number, height: number, seed: string): MadeImage {
-  const key = `${format}:${width}x${height}:${seed}`;
+/**
+ * An image for a request: on `keyColour` a keyed subject (see keyedRgba), otherwise a seeded gradient with noise to
+ * every edge (what a photo looks like to background removal).
+ */
+export function makeImage(format: ServerImageFormat, width: number, height: number, seed: string, keyColour?: readonly [number, number, number]): MadeImage {
+  const key = `${format}:${width}x${height}:${seed}:${keyColour?.join(',') ?? ''}`;
   const hit = cache.get(key);
   if (hit) {
     cache.delete(key);
     cache.set(key, hit);
     return hit;
   }
-  const bytes = format === 'jpeg' ? encodeJpeg(seed, width, height) : encodePng(seed, width, height);
+  const bytes = keyColour ? encodeKeyed(format, keyColour, width, height) : format === 'jpeg' ? encodeJpeg(seed, width, height) : encodePng(seed, width, height);
   const made: MadeImage = {
     bytes,
     mimeType: format === 'jpeg' ? 'image/jpeg' : 'image/png',

@@ -9,9 +9,11 @@ import { after, before, beforeEach, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import * as jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
 import { readRecipe, removeRecipe } from '../../src/core/recipe';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { startGeminiServer, type GeminiServer } from '../server/geminiServer';
+import { PHOTO_MARKER } from '../server/imageFactory';
 
 const MCP = path.resolve(__dirname, '..', '..', 'dist', 'mcp.js');
 const PHOTO = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'workspace', 'images', 'photo.jpg');
@@ -78,7 +80,7 @@ test('listTools offers generate_image with its schema', async () => {
   assert.deepEqual(tools.map((tool) => tool.name), ['generate_image']);
   const schema = tools[0].inputSchema as { required?: string[]; properties?: Record<string, unknown> };
   assert.deepEqual(schema.required, ['prompt']);
-  assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['aspect_ratio', 'file_name', 'image_size', 'model', 'prompt', 'references']);
+  assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['aspect_ratio', 'background', 'file_name', 'image_size', 'model', 'prompt', 'references']);
 });
 
 test('an image is saved under the working folder with its recipe, named in the text, with a small preview', async () => {
@@ -126,6 +128,23 @@ test('a reference outside the working folder, a path as file name or a ratio the
     assert.match(textOf(answer), expected);
   }
   assert.equal(server.requests.length, 0, 'a request was sent for invalid input');
+});
+
+test('background "transparent" saves an RGBA PNG (dist/transparency.js loaded beside dist/mcp.js); a photo stays opaque with a note', async () => {
+  const answer = await call({ prompt: 'a rocket', background: 'transparent', file_name: 'rocket' });
+  assert.equal(answer.isError, undefined, textOf(answer));
+  assert.match(textOf(answer), /^- generated-images\/rocket\.png$/m);
+  assert.doesNotMatch(textOf(answer), /Note:/);
+  const bytes = await fs.readFile(path.join(folder, 'generated-images', 'rocket.png'));
+  const png = PNG.sync.read(bytes);
+  assert.equal(bytes[25], 6, 'not an RGBA PNG');
+  assert.deepEqual([png.data[3], png.data[png.data.length - 1]], [0, 0], 'the corners are not transparent');
+  assert.equal(readRecipe(bytes)?.background, 'transparent');
+  const body = server.requests.find((request) => request.model !== undefined)?.body as { contents: { parts: { text?: string }[] }[] };
+  assert.match(body.contents[0].parts[0].text ?? '', /pure magenta \(#FF00FF\)/);
+
+  const photo = await call({ prompt: `a beach ${PHOTO_MARKER}`, background: 'transparent', file_name: 'beach' });
+  assert.match(textOf(photo), /^Note: beach\.png was kept opaque: the background was not a flat colour/m);
 });
 
 test('a refusal is an isError result naming the reason', async () => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { test } from 'node:test';
 import * as jpeg from 'jpeg-js';
-import { decodePng, thumbnailOf } from '../../src/core/image/thumbnail';
+import { decodePng } from '../../src/core/image/pixels';
+import { thumbnailOf } from '../../src/core/image/thumbnail';
 import { encodeJpeg, encodePng } from '../server/imageFactory';
 import { GIF_HEADER, pngChunk, testPng } from './fixtures/images';
 

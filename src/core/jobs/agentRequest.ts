@@ -14,6 +14,8 @@ export interface AgentImageRequest {
   readonly fileStem?: string;
   /** A preset's name (VS Code tool only): its template wraps the prompt and its options fill what the agent left out. */
   readonly preset?: string;
+  /** "transparent": an RGBA PNG, the key-coloured background removed; "opaque" overrides a preset's transparency. */
+  readonly background?: 'transparent' | 'opaque';
 }
 
 const IMAGE_EXTENSION = /\.(png|jpe?g|webp|gif)$/i;
@@ -25,6 +27,7 @@ const MAX_REFERENCES = 14;
 export type FieldNames = Record<'prompt' | 'references' | 'aspectRatio' | 'imageSize' | 'model' | 'outputFolder' | 'fileName', string> & {
   /** Only where presets exist (the VS Code tool). */
   readonly preset?: string;
+  readonly background?: string;
 };
 
 export const TOOL_FIELDS: FieldNames = {
@@ -36,6 +39,7 @@ export const TOOL_FIELDS: FieldNames = {
   outputFolder: 'outputFolder',
   fileName: 'fileName',
   preset: 'preset',
+  background: 'background',
 };
 
 /** Checks the raw input (an agent may send anything) and throws an Error naming the field and what to send instead. */
@@ -58,6 +62,10 @@ export function parseAgentRequest(raw: unknown, names: FieldNames = TOOL_FIELDS)
     return value.trim();
   };
   const preset = option('preset');
+  const background = option('background');
+  if (background !== undefined && background !== 'transparent' && background !== 'opaque') {
+    throw new Error(`"${names.background}" must be "transparent" or "opaque" (or left out).`);
+  }
   const fileName = option('fileName');
   return {
     prompt: prompt.trim(),
@@ -68,6 +76,7 @@ export function parseAgentRequest(raw: unknown, names: FieldNames = TOOL_FIELDS)
     outputFolder: option('outputFolder'),
     fileStem: fileName === undefined ? undefined : fileStemOf(fileName, names.fileName),
     ...(preset === undefined ? {} : { preset }),
+    ...(background === undefined ? {} : { background }),
   };
 }
 
@@ -98,6 +107,8 @@ export function describeAgentResult(outcome: {
   usage?: { promptTokenCount?: number; candidatesTokenCount?: number; totalTokenCount?: number };
   failures: readonly string[];
   model: string;
+  /** Notes on saved images (a background kept opaque, parts skipped). */
+  warnings?: readonly string[];
 }): string {
   const lines = [`Saved ${outcome.files.length === 1 ? 'one image' : `${outcome.files.length} images`} (model ${outcome.model}):`];
   for (const file of outcome.files) lines.push(`- ${file}`);
@@ -113,6 +124,7 @@ export function describeAgentResult(outcome: {
     ].filter(Boolean);
     if (parts.length > 0) lines.push(`Usage: ${parts.join(', ')} tokens`);
   }
+  for (const warning of outcome.warnings ?? []) lines.push(`Note: ${warning}`);
   for (const failure of outcome.failures) lines.push(`Another request failed: ${failure}`);
   lines.push('Reference a file by its path, e.g. in Markdown: ![description](path).');
   return lines.join('\n');
@@ -127,7 +139,11 @@ export function confirmationLines(facts: {
   destination: string;
 }): [label: string, text: string][] {
   const { request } = facts;
-  const options = [request.aspectRatio && `aspect ratio ${request.aspectRatio}`, request.imageSize && `size ${request.imageSize}`].filter(Boolean);
+  const options = [
+    request.aspectRatio && `aspect ratio ${request.aspectRatio}`,
+    request.imageSize && `size ${request.imageSize}`,
+    request.background && `${request.background} background`,
+  ].filter(Boolean);
   const lines: [string, string][] = [
     ['Prompt', request.prompt],
     ['Model', `${facts.model} at ${facts.host}`],

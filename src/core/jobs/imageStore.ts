@@ -19,6 +19,12 @@ export interface ImageStore<F extends ImageSinkFile, L> {
   open(image: NewImage, slug: string, recipe: Recipe): Promise<F>;
   /** Gives a complete image its final name (`<slug>.<ext>`, or `<slug>-2.<ext>`… if taken) with the final recipe. */
   commit(file: F, slug: string, recipe: Recipe): Promise<L>;
+  /**
+   * Puts a processed version of an image this store has just saved in its place (a transparent background): under
+   * the same name when the extension stays, otherwise under a free `<slug>.<ext>`, the old file removed only once
+   * the new one is there. Never replaces anything else.
+   */
+  replace(location: L, bytes: Uint8Array, format: 'png' | 'jpeg', slug: string): Promise<L>;
   /** The bytes of a saved image (to continue its conversation). */
   read(location: L): Promise<Uint8Array>;
   /** For log lines. */
@@ -76,6 +82,27 @@ export class DiskImageStore implements ImageStore<TempImageFile, string> {
     } finally {
       // Removes the temporary name (or the whole file when placing it failed).
       await file.abort();
+    }
+  }
+
+  async replace(location: string, bytes: Uint8Array, format: 'png' | 'jpeg', slug: string): Promise<string> {
+    const extension = extensionFor(format);
+    const temporary = path.join(this.folder, temporaryName(slug));
+    try {
+      await fs.writeFile(temporary, bytes, { flag: 'wx' });
+      if (path.extname(location).slice(1).toLowerCase() === extension) {
+        // The file this run saved a moment ago, replaced in one step (a rename never leaves half a file).
+        await fs.rename(temporary, location);
+        return location;
+      }
+      const name = await this.state.names.placeFree(this.folder, slug, extension, async (candidate) => (await placeWithoutOverwrite(temporary, path.join(this.folder, candidate))) === 'placed');
+      if (name === undefined) throw new Error(`No free file name for "${slug}.${extension}" in ${this.folder}.`);
+      await fs.rm(location, { force: true });
+      return path.join(this.folder, name);
+    } catch (error) {
+      throw asDiskError(error, this.folder);
+    } finally {
+      await fs.rm(temporary, { force: true });
     }
   }
 

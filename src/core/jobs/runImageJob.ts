@@ -3,8 +3,11 @@ import { ImageError, isImageError } from '../errors';
 import type { ClientLog, StreamedResult } from '../imageClient';
 import { mergeGrounding } from '../answerExtras';
 import type { ApiContent, Grounding, ImageJob, ProviderSettings, ReferenceImage, Usage } from '../imageJob';
+import { chooseKeyColour, keyColourIn, withKeyColour } from '../image/keyColour';
+import type { BackgroundRemover } from '../image/transparencyChunk';
 import { hostOf } from '../origin';
-import { removeRecipe, type Recipe } from '../recipe';
+import type { Background } from '../presets';
+import { embedRecipe, removeRecipe, type Recipe } from '../recipe';
 import { mimeTypeOf, sniffImageType } from '../sniff';
 import { streamedImages, withImageData, type StreamedImageData } from '../streamAnswer';
 import type { ImageSink, ImageSinkFile } from '../streamSink';
@@ -47,6 +50,8 @@ export interface ImageJobRun<L> {
   readonly refinedFrom?: string;
   /** The preset the prompt was expanded from, for the recipe. */
   readonly preset?: string;
+  /** "transparent": the prompt asks for a flat key colour, which is removed from each image (saved as RGBA PNG). */
+  readonly background?: Background;
   /** The conversation being continued (its images stay where they were saved). */
   readonly earlier?: Conversation<L>;
   /** The Batch API job the answer came from, for the recipe. */
@@ -60,6 +65,8 @@ export interface ImageJobDeps<F extends ImageSinkFile, L> {
   readonly signal?: AbortSignal;
   /** The recipe's timestamp (default: now). */
   readonly now?: () => Date;
+  /** Makes a transparent background (runs with `background: "transparent"`); the caller runs it off the main thread. */
+  readonly removeBackground?: BackgroundRemover;
   /** Each image the moment it is saved, with the conversation that continues it (none for a salvaged image). */
   readonly onSaved?: (file: L, conversation?: Conversation<L>) => void;
 }
@@ -83,7 +90,10 @@ export interface ImageJobOutcome<L> {
  * later. Resolves when at least one image was saved; otherwise rejects with the most telling failure.
  */
 export async function runImageJob<F extends ImageSinkFile, L>(run: ImageJobRun<L>, deps: ImageJobDeps<F, L>): Promise<ImageJobOutcome<L>> {
-  const { job, provider, token, slug, earlier } = run;
+  const { provider, token, slug, earlier } = run;
+  // Gemini cannot draw alpha: a transparent run asks for a key colour the subject does not use (a recipe's own prompt keeps its key).
+  const key = run.background === 'transparent' ? (keyColourIn(run.job.prompt) ?? chooseKeyColour(run.job.prompt)) : undefined;
+  const job: ImageJob = key ? { ...run.job, prompt: withKeyColour(run.job.prompt, key) } : run.job;
   const { client, store, log, signal } = deps;
   const now = deps.now ?? (() => new Date());
   const onSaved = deps.onSaved ?? (() => undefined);
@@ -111,6 +121,28 @@ export async function runImageJob<F extends ImageSinkFile, L>(run: ImageJobRun<L
     createdAt: now().toISOString(),
     refinedFrom: run.refinedFrom,
     ...(run.batch ? { batch: run.batch } : {}),
+    ...(key ? { background: 'transparent' as const, keyColour: key.hex } : {}),
+  };
+  /** The saved image with its key-coloured background removed, in its place as an RGBA PNG; as it arrived when that fails. */
+  const finish = async (file: L, recipe: Recipe): Promise<L> => {
+    if (!key) return file;
+    const name = fileName(store.describe(file));
+    try {
+      if (!deps.removeBackground) throw new Error('background removal is not available here');
+      const removal = await deps.removeBackground(removeRecipe(await store.read(file)), key);
+      if (removal.kind === 'opaque') {
+        warnings.push(`${name} ${removal.message}`);
+        log.warn(`${store.describe(file)} ${removal.message}`);
+        return file;
+      }
+      const transparent = await store.replace(file, embedRecipe(removal.png, 'png', recipe), 'png', slug);
+      log.info(`Made the ${removal.found} background of ${store.describe(transparent)} transparent (${removal.cleared} pixels cleared, ${removal.softened} edge pixels softened)`);
+      return transparent;
+    } catch (error) {
+      warnings.push(`${name} was kept as it arrived, with its ${key.name} background: removing it failed (${messageOf(error)}).`);
+      log.warn(`Removing the background of ${store.describe(file)} failed: ${messageOf(error)}`);
+      return file;
+    }
   };
   const runVariant = async (): Promise<void> => {
     try {
@@ -120,7 +152,7 @@ export async function runImageJob<F extends ImageSinkFile, L>(run: ImageJobRun<L
         place: store.place,
         // The answer broke after this image had arrived: keep it (without usage, which comes at the answer's end).
         salvage: async (image) => {
-          const file = await store.commit(image.file, slug, known);
+          const file = await finish(await store.commit(image.file, slug, known), known);
           files.push(file);
           log.warn(`Saved ${store.describe(file)} (${image.size} bytes, ${image.format}) from an answer that broke off later`);
           onSaved(file);
@@ -138,7 +170,8 @@ export async function runImageJob<F extends ImageSinkFile, L>(run: ImageJobRun<L
         for (const image of result.images) {
           pending.delete(image.file);
           // An image the provider sent as a link keeps where it came from in its recipe.
-          const file = await store.commit(image.file, slug, image.link ? { ...recipe, link: image.link } : recipe);
+          const final = image.link ? { ...recipe, link: image.link } : recipe;
+          const file = await finish(await store.commit(image.file, slug, final), final);
           if (image.placeholder) saved.set(image.placeholder, file);
           files.push(file);
           log.info(`Saved ${store.describe(file)} (${image.size} bytes, ${image.format})`);
@@ -198,6 +231,11 @@ export function referenceFromBytes(name: string, bytes: Uint8Array): ReferenceIm
 function firstMeaningfulError(errors: readonly unknown[]): unknown {
   // A cancellation explains itself; otherwise the first real failure says the most.
   return errors.find((error) => !(isImageError(error) && error.kind === 'cancelled')) ?? errors[0] ?? new Error('No image was made.');
+}
+
+/** The last segment of a path or URI, for messages. */
+function fileName(location: string): string {
+  return location.split(/[\\/]/).pop() ?? location;
 }
 
 function messageOf(error: unknown): string {
