@@ -6,6 +6,8 @@ import { clearToken } from './commands/clearToken';
 import { editImage } from './commands/editImage';
 import { generate } from './commands/generate';
 import { generateFromSelection } from './commands/generateFromSelection';
+import { PROMPT_FILE_SELECTOR, PromptFileCodeLenses, PromptFileCompletions, PromptFileDiagnostics } from './batch/promptFileEditor';
+import { runBatch } from './batch/runBatch';
 import { CommandIds } from './commands/ids';
 import { refine } from './commands/refine';
 import { setToken, type SetTokenArgs } from './commands/setToken';
@@ -55,6 +57,10 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   register(CommandIds.showBatches, () => batchApi.showBatches());
   register(CommandIds.generateFromSelection, (args?: unknown) => generateFromSelection(generation, args));
   register(CommandIds.generateMissingImage, (args: MissingImageArgs) => generateMissingImage(generation, args));
+  register(CommandIds.runBatch, (args?: unknown) => runBatch({ ...generation, batchApi }, args));
+  context.subscriptions.push(new PromptFileDiagnostics());
+  context.subscriptions.push(vscode.languages.registerCodeLensProvider(PROMPT_FILE_SELECTOR, new PromptFileCodeLenses()));
+  context.subscriptions.push(vscode.languages.registerCompletionItemProvider(PROMPT_FILE_SELECTOR, new PromptFileCompletions(), ...PromptFileCompletions.triggers));
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider({ language: 'markdown' }, new MissingImageActions(), { providedCodeActionKinds: MissingImageActions.kinds }),
   );
