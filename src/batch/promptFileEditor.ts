@@ -1,7 +1,7 @@
 // Editing prompt files: problems as diagnostics while typing, "Run all" / "Run this line" CodeLenses, and completion
 // of keys and values in *.prompts.jsonl (VS Code's JSON schema support does not reach JSON Lines files).
 import * as vscode from 'vscode';
-import { PROMPT_KEYS, promptFileKind } from '../core/batch/promptFile';
+import { PROMPT_KEY_DOCS, PROMPT_KEYS, promptFileKind } from '../core/batch/promptFile';
 import { ASPECT_RATIOS, IMAGE_SIZES, KNOWN_MODEL_IDS } from '../core/models';
 import { CommandIds } from '../commands/ids';
 import { readPresets } from '../presets';
@@ -14,16 +14,6 @@ export const PROMPT_FILE_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'vscode-remote', pattern: '**/*.prompts.{jsonl,txt}' },
 ];
 
-const KEY_DOCS: Readonly<Record<(typeof PROMPT_KEYS)[number], string>> = {
-  prompt: 'What the image shows (required).',
-  references: 'Images to edit or follow: paths relative to this file or to the workspace folder.',
-  aspectRatio: 'Width:height, like "16:9"; left out or "auto" lets the model choose.',
-  imageSize: '"512", "1K", "2K" or "4K" (uppercase K) where the model offers it.',
-  model: 'A model id for this line; otherwise geminiImage.model.',
-  preset: 'A preset name (built-in or from geminiImage.presets) wrapping the prompt.',
-  fileName: 'File name without folder; -2, -3… are added when taken.',
-  variants: 'How many images of this line, 1 to 8.',
-};
 
 /** Diagnostics for every open prompts file, updated as it is edited (reference files are checked too). */
 export class PromptFileDiagnostics implements vscode.Disposable {
@@ -146,7 +136,7 @@ export class PromptFileCompletions implements vscode.CompletionItemProvider {
     const present = new Set([...document.lineAt(position.line).text.matchAll(/"(\w+)"\s*:/g)].map((match) => match[1]));
     return PROMPT_KEYS.filter((name) => !present.has(name)).map((name, index) => {
       const item = new vscode.CompletionItem(name, vscode.CompletionItemKind.Property);
-      item.documentation = KEY_DOCS[name];
+      item.documentation = PROMPT_KEY_DOCS[name];
       item.sortText = String(index).padStart(2, '0');
       const snippet = name === 'references' ? `${name}": ["$1"]` : name === 'variants' ? `${name}": \${1:2}` : `${name}": "$1"`;
       item.insertText = new vscode.SnippetString(quoted ? snippet : `"${snippet}`);

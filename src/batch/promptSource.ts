@@ -19,8 +19,19 @@ export function checkContext(settings: Settings): PromptCheckContext {
 
 /** The document's jobs and problems (the text as the editor has it, saved or not). */
 export function parsePromptDocument(document: vscode.TextDocument, settings: Settings): ParsedPromptFile {
-  const kind = promptFileKind(document.uri.path) ?? (document.uri.path.toLowerCase().endsWith('.txt') ? 'txt' : 'jsonl');
-  return parsePromptFile(document.getText(), kind, checkContext(settings));
+  return parsePromptText(document.getText(), document.uri, settings);
+}
+
+export function parsePromptText(text: string, uri: vscode.Uri, settings: Settings): ParsedPromptFile {
+  const kind = promptFileKind(uri.path) ?? (uri.path.toLowerCase().endsWith('.txt') ? 'txt' : 'jsonl');
+  return parsePromptFile(text, kind, checkContext(settings));
+}
+
+/** The file as the user sees it: an editor's unsaved text, else what is on disk (an open document may lag behind it). */
+export async function readPromptsFile(uri: vscode.Uri, settings: Settings): Promise<ParsedPromptFile> {
+  const dirty = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString() && document.isDirty);
+  const text = dirty ? dirty.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  return parsePromptText(text, uri, settings);
 }
 
 export function parseJobsArgument(jobs: unknown, settings: Settings): ParsedPromptFile {

@@ -16,7 +16,7 @@ import type { GenerationOutcome } from '../generation';
 import { readSettings, type Settings } from '../settings';
 import type { GenerationContext } from '../commands/runGeneration';
 import { runBatchApiMode, type BatchApiMode } from './batchApiMode';
-import { describeProblems, parseJobsArgument, parsePromptDocument, prepareJobs, referenceProblems, type PreparedJob } from './promptSource';
+import { describeProblems, parseJobsArgument, prepareJobs, readPromptsFile, referenceProblems, type PreparedJob } from './promptSource';
 
 /** The services a batch uses: the generator's for interactive runs, Batch API mode for `mode: "batch"`. */
 export type BatchContext = GenerationContext & { readonly batchApi: BatchApiMode };
@@ -62,7 +62,7 @@ async function runChecked(context: BatchContext, args: BatchArgs, file: vscode.U
   let parsed: ParsedPromptFile;
   if (file) {
     if (!promptFileKind(file.path)) throw new Error(`${path.posix.basename(file.path)} is not a prompts file: name it *.prompts.jsonl or *.prompts.txt.`);
-    parsed = parsePromptDocument(await vscode.workspace.openTextDocument(file), settings);
+    parsed = await readPromptsFile(file, settings);
   } else {
     parsed = parseJobsArgument(args.jobs, settings);
   }
@@ -177,16 +177,7 @@ async function existingImages(prepared: readonly PreparedJob[]): Promise<Existin
   }
   const found: ExistingImage<vscode.Uri>[] = [];
   for (const [key, { uri, slugs }] of folders) {
-    let entries: [string, vscode.FileType][];
-    try {
-      entries = await vscode.workspace.fs.readDirectory(uri);
-    } catch {
-      continue; // no folder yet: nothing made yet
-    }
-    const names = entries
-      .filter(([name, type]) => type === vscode.FileType.File && [...slugs].some((slug) => isOutputName(slug, name)))
-      .map(([name]) => name)
-      .sort(byNumber);
+    const names = (await listFiles(uri)).filter((name) => [...slugs].some((slug) => isOutputName(slug, name))).sort(byNumber);
     for (const name of names) {
       const location = vscode.Uri.joinPath(uri, name);
       const recipe = readRecipe(await readHead(location).catch(() => new Uint8Array()));
@@ -194,6 +185,16 @@ async function existingImages(prepared: readonly PreparedJob[]): Promise<Existin
     }
   }
   return found;
+}
+
+/** The folder's file names; none when it does not exist yet (nothing made yet). */
+async function listFiles(folder: vscode.Uri): Promise<string[]> {
+  try {
+    if (folder.scheme === 'file') return (await fs.readdir(folder.fsPath, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name);
+    return (await vscode.workspace.fs.readDirectory(folder)).filter(([, type]) => type === vscode.FileType.File).map(([name]) => name);
+  } catch {
+    return [];
+  }
 }
 
 /** "fox.png" before "fox-2.png" before "fox-10.png". */

@@ -98,21 +98,51 @@ describe('adaptive batch concurrency', () => {
     assert.deepEqual(result.concurrency.history, [[0, 4]]);
   });
 
-  test('100 prompts at 60 per minute (1 s each): close to the ideal 100 s, few 429s, concurrency halves then climbs', async () => {
+  test('100 prompts at 60 per minute (1 s each): the ideal 100 s, only the first burst meets 429s, concurrency halves then climbs', async () => {
     const clock = new VirtualClock();
     const provider = rateLimitedProvider(clock, { perMinute: 60, latencyMs: 1000 });
     const result = await clock.run(runAdaptively(range(100), () => provider.send(), { concurrency: 4, clock }));
     assert.equal(result.outcomes.filter((outcome) => outcome.status === 'ok').length, 100);
-    assert.ok(clock.now() <= 1.1 * 100_000, `took ${clock.now()} ms`);
+    assert.ok(clock.now() <= 1.01 * 100_000, `took ${clock.now()} ms`);
     assert.equal(provider.stats.throttled, result.throttled);
-    // The first burst: 3 of the first 4 meet the limit, then only the occasional probe for more room.
-    assert.ok(result.throttled >= 3 && result.throttled <= 12, `${result.throttled} 429s`);
+    assert.equal(result.throttled, 3, 'the 3 of the first 4 over the limit; none after the pace was learned');
+    assert.equal(provider.stats.requests, 103);
     const limits = result.concurrency.history.map(([, limit]) => limit);
     assert.equal(limits[0], 4);
     assert.equal(limits[1], 2, 'the first 429 halves the concurrency once, not once per request in flight');
-    assert.ok(Math.max(...limits.slice(1)) <= 3, `limits ${limits.join(',')}`);
-    assert.ok(limits.some((limit, index) => index > 0 && limit > limits[index - 1]), `never climbed back: ${limits.join(',')}`);
-    assert.equal(provider.stats.requests, 100 + result.throttled);
+    assert.equal(limits.at(-1), 4, `climbed back: ${limits.join(',')}`);
+    assert.equal(Math.round(result.concurrency.spacingMs), 1000, 'starts spaced by the interval the waits revealed');
+  });
+
+  test('answers slower than the rate (1.03 s at 1 a second): requests overlap, paced, instead of one at a time (103 s)', async () => {
+    const clock = new VirtualClock();
+    const provider = rateLimitedProvider(clock, { perMinute: 60, latencyMs: 1030 });
+    const result = await clock.run(runAdaptively(range(100), () => provider.send(), { concurrency: 4, clock }));
+    assert.equal(result.outcomes.filter((outcome) => outcome.status === 'ok').length, 100);
+    assert.ok(clock.now() <= 100_000 + 1030 + 100, `took ${clock.now()} ms`);
+    assert.ok(provider.stats.maxActive >= 2);
+    assert.ok(result.throttled <= 4, `${result.throttled} 429s`);
+  });
+
+  test('a provider that allows one request at a time (429, "wait 0.5 s"): pacing is given up, the concurrency halves to 1', async () => {
+    const clock = new VirtualClock();
+    let active = 0;
+    let throttled = 0;
+    const run = async (): Promise<string> => {
+      if (active >= 1) {
+        throttled++;
+        throw new ImageError('quota', 'too many requests at once', { host: 'h', status: 429, retryAfterMs: 500 });
+      }
+      active++;
+      await clock.sleep(2000);
+      active--;
+      return 'ok';
+    };
+    const result = await clock.run(runAdaptively(range(30), run, { concurrency: 4, clock }));
+    assert.ok(result.outcomes.every((outcome) => outcome.status === 'ok'));
+    assert.equal(result.concurrency.limit, 1);
+    assert.equal(result.concurrency.spacingMs, 0);
+    assert.ok(throttled <= 12, `${throttled} 429s for 30 requests`);
   });
 
   test('429s of requests sent before the slowdown halve it only once', () => {
@@ -133,20 +163,20 @@ describe('adaptive batch concurrency', () => {
     const limiter = new AdaptiveConcurrency({ concurrency: 4, clock, climbAfter: 3 });
     limiter.throttled(0, 10);
     assert.equal(limiter.limit, 2);
-    for (let i = 0; i < 3; i++) limiter.succeeded();
+    for (let i = 0; i < 3; i++) limiter.succeeded(0);
     assert.equal(limiter.limit, 3);
     clock.time = 50;
     limiter.throttled(40, 10); // level 3 fails
     assert.equal(limiter.limit, 1);
-    for (let i = 0; i < 3; i++) limiter.succeeded();
+    for (let i = 0; i < 3; i++) limiter.succeeded(0);
     assert.equal(limiter.limit, 2);
-    for (let i = 0; i < 5; i++) limiter.succeeded();
+    for (let i = 0; i < 5; i++) limiter.succeeded(0);
     assert.equal(limiter.limit, 2, 'level 3 drew a 429: it needs 6 successes now');
-    limiter.succeeded();
+    limiter.succeeded(0);
     assert.equal(limiter.limit, 3);
-    for (let i = 0; i < 10; i++) limiter.succeeded();
+    for (let i = 0; i < 10; i++) limiter.succeeded(0);
     assert.equal(limiter.limit, 4);
-    for (let i = 0; i < 10; i++) limiter.succeeded();
+    for (let i = 0; i < 10; i++) limiter.succeeded(0);
     assert.equal(limiter.limit, 4, 'never above the configured concurrency');
   });
 

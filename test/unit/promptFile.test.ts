@@ -1,7 +1,10 @@
 // Prompt files: every line checked before anything is sent, messages naming the line; resume and results file.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { checkPromptObject, parsePromptFile, parsePromptJobs, promptFileKind } from '../../src/core/batch/promptFile';
+import { checkPromptObject, parsePromptFile, parsePromptJobs, PROMPT_KEY_DOCS, PROMPT_KEYS, promptFileKind } from '../../src/core/batch/promptFile';
+import { ASPECT_RATIOS, IMAGE_SIZES } from '../../src/core/models';
 import { claimExisting, isOutputName, recipeKeyOf, sameRecipe, type ExistingImage } from '../../src/core/batch/resume';
 import { formatResults, resultsFileName } from '../../src/core/batch/results';
 import type { ImageJob } from '../../src/core/imageJob';
@@ -197,5 +200,23 @@ describe('results file', () => {
     assert.equal(lines[0].costUsd, 0.067123);
     assert.ok(text.endsWith('\n'));
     assert.equal(formatResults([]), '');
+  });
+});
+
+describe('the prompts-line JSON schema', () => {
+  const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'prompts-line.schema.json'), 'utf8')) as {
+    oneOf: { properties: Record<string, { description?: string; enum?: string[] }> }[];
+  };
+  const line = schema.oneOf[1].properties;
+
+  test('names the same keys, with the same words, as the checks and completions', () => {
+    assert.deepEqual(Object.keys(line), [...PROMPT_KEYS]);
+    for (const key of PROMPT_KEYS) assert.equal(line[key].description, PROMPT_KEY_DOCS[key], key);
+    assert.deepEqual(Object.keys(schema.oneOf[0].properties), ['mode']);
+  });
+
+  test('allows the same ratios and sizes', () => {
+    assert.deepEqual(line.aspectRatio.enum, ['auto', ...ASPECT_RATIOS]);
+    assert.deepEqual(line.imageSize.enum, ['auto', ...IMAGE_SIZES]);
   });
 });

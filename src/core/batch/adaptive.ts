@@ -1,5 +1,7 @@
 // Runs a batch's items at a concurrency that adapts to the provider's rate limit: a 429 pauses every start for the
-// wait it names and halves the concurrency; a run of successes climbs back by one.
+// wait it names and halves the concurrency; a run of successes climbs back by one. When the waits a provider names are
+// short (no longer than two requests take), it meters a steady rate: starts are then spaced by the interval those
+// waits reveal, so requests arrive when the provider will take them instead of each meeting a 429 first.
 //
 // Retries are owned here, not by the client: items are sent with `retryQuota: false`, so a 429 comes straight back
 // with the provider's Retry-After/RetryInfo, and the whole batch (not each request on its own) waits and slows down.
@@ -15,6 +17,8 @@ export const DEFAULT_BATCH_CONCURRENCY = 4;
 export const CLIMB_AFTER_SUCCESSES = 8;
 /** 429s one item may meet before it counts as failed (each one pauses the whole batch, so they cannot pile up). */
 export const QUOTA_RETRIES_PER_ITEM = 8;
+/** Pacing is given up when more than one request in this many meets a 429 anyway (the limit is not a steady rate). */
+const PACING_MISSES_ALLOWED = 4;
 
 /** The concurrency over time, and when the next request may start. */
 export class AdaptiveConcurrency {
@@ -29,6 +33,16 @@ export class AdaptiveConcurrency {
   private successes = 0;
   /** 429s seen at each level, so a level that failed is probed again only after longer runs of successes. */
   private readonly failedAt = new Map<number, number>();
+  /** Least time between two starts (0: none), learned from short provider waits. */
+  private spacing = 0;
+  /** Recent start times, newest last. */
+  private readonly starts: number[] = [];
+  /** How long a successful request takes (moving average), to tell a steady rate's short waits from a window's. */
+  private typicalMs?: number;
+  /** A 429's rate estimate that came before any request had finished: judged at the first success. */
+  private pendingSpacing?: number;
+  /** Since pacing began: requests that succeeded, and 429s met anyway. */
+  private paced = { successes: 0, misses: 0 };
   /** Every change of the concurrency: [time, limit]. */
   readonly history: [number, number][] = [];
 
@@ -46,25 +60,70 @@ export class AdaptiveConcurrency {
 
   /** Milliseconds until a request may start (0: now). */
   waitMs(): number {
-    return Math.max(0, this.notBefore - this.clock.now());
+    const now = this.clock.now();
+    const last = this.starts.at(-1);
+    return Math.max(0, this.notBefore - now, last === undefined ? 0 : last + this.spacing - now);
+  }
+
+  /** The spacing between starts the provider's waits revealed (0: none). */
+  get spacingMs(): number {
+    return this.spacing;
+  }
+
+  /** A request starts now. */
+  started(): void {
+    this.starts.push(this.clock.now());
+    if (this.starts.length > 32) this.starts.shift();
   }
 
   /** A request that started at `startedAt` succeeded. */
-  succeeded(): void {
+  succeeded(startedAt: number): void {
+    const took = this.clock.now() - startedAt;
+    this.typicalMs = this.typicalMs === undefined ? took : 0.8 * this.typicalMs + 0.2 * took;
+    if (this.pendingSpacing !== undefined) this.learnSpacing(this.pendingSpacing);
+    this.pendingSpacing = undefined;
+    if (this.spacing > 0) this.paced.successes++;
     this.successes++;
     const next = this.current + 1;
     if (next > this.max) return;
     if (this.successes >= this.climbAfter * 2 ** (this.failedAt.get(next) ?? 0)) this.set(next);
   }
 
-  /** A request that started at `startedAt` met a 429 asking to wait `waitMs`. */
-  throttled(startedAt: number, waitMs: number): void {
+  /**
+   * A request that started at `startedAt` met a 429 asking to wait `waitMs` (`named`: the provider said so, rather
+   * than our backoff guessing).
+   */
+  throttled(startedAt: number, waitMs: number, named = true): void {
     const now = this.clock.now();
     this.notBefore = Math.max(this.notBefore, now + waitMs);
+    // The provider did not take this request: the next one is spaced from the last it took, not from this one.
+    const refused = this.starts.lastIndexOf(startedAt);
+    if (refused >= 0) this.starts.splice(refused, 1);
+    if (this.spacing > 0 && ++this.paced.misses > 2 && this.paced.misses * PACING_MISSES_ALLOWED > this.paced.successes) {
+      // 429s keep coming though requests are spaced: not a steady rate (a cap on requests at once, say). Halve instead.
+      this.spacing = 0;
+    } else if (named) {
+      // The provider reckoned the wait when the request arrived (about when it started) and takes the next one then;
+      // the start before this one was the last it took.
+      const previous = [...this.starts].reverse().find((start) => start < startedAt) ?? startedAt;
+      const interval = startedAt + waitMs - previous;
+      if (this.typicalMs === undefined) this.pendingSpacing = Math.max(this.pendingSpacing ?? 0, interval);
+      else this.learnSpacing(interval);
+    }
     if (startedAt < this.lastDecrease) return;
     this.failedAt.set(this.current, (this.failedAt.get(this.current) ?? 0) + 1);
     this.lastDecrease = now;
-    this.set(Math.max(MIN_BATCH_CONCURRENCY, Math.floor(this.current / 2)));
+    // While requests are spaced to the provider's rate, keep enough of them going to keep up with it.
+    const needed = this.spacing > 0 && this.typicalMs !== undefined ? Math.ceil(this.typicalMs / this.spacing) + 1 : MIN_BATCH_CONCURRENCY;
+    this.set(Math.min(this.current, Math.max(needed, Math.floor(this.current / 2))));
+  }
+
+  /** A short interval is a steady rate to keep to; a long one is a window that resets (the gate waits for it). */
+  private learnSpacing(interval: number): void {
+    if (this.typicalMs === undefined || interval > 2 * this.typicalMs) return;
+    if (this.spacing === 0) this.paced = { successes: 0, misses: 0 };
+    // Each estimate carries the delays of one request on its way: averaging keeps one slow trip from setting the pace.
+    this.spacing = this.spacing === 0 ? interval : (this.spacing + interval) / 2;
   }
 
   private set(limit: number): void {
@@ -136,9 +195,10 @@ export async function runAdaptively<T, R>(
   };
   const start = (entry: { item: T; quotaHits: number }): void => {
     const startedAt = clock.now();
+    limiter.started();
     const task = run(entry.item, abort.signal).then(
       (result) => {
-        limiter.succeeded();
+        limiter.succeeded(startedAt);
         settle({ item: entry.item, status: 'ok', result });
       },
       (error: unknown) => {
@@ -153,7 +213,7 @@ export async function runAdaptively<T, R>(
             if (isImageError(error)) stopped ??= error;
           } else {
             const waitMs = quota.waitMs ?? backoff.backoffMs(entry.quotaHits + 1);
-            limiter.throttled(startedAt, waitMs);
+            limiter.throttled(startedAt, waitMs, quota.waitMs !== undefined);
             options.onThrottled?.(entry.item, waitMs, limiter.limit);
             queue.unshift({ item: entry.item, quotaHits: entry.quotaHits + 1 });
             return;

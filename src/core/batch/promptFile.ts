@@ -14,6 +14,17 @@ export type PromptFileKind = 'jsonl' | 'txt';
 
 /** The keys a jsonl line may have, for messages, completions and the schema. */
 export const PROMPT_KEYS = ['prompt', 'references', 'aspectRatio', 'imageSize', 'model', 'preset', 'fileName', 'variants'] as const;
+/** What each key means, for completions; schemas/prompts-line.schema.json says the same (a unit test keeps them equal). */
+export const PROMPT_KEY_DOCS: Readonly<Record<(typeof PROMPT_KEYS)[number], string>> = {
+  prompt: 'What the image shows (required).',
+  references: 'Images to edit or follow: paths relative to this file or to the workspace folder, inside the workspace.',
+  aspectRatio: 'Width:height, like "16:9"; left out or "auto" lets the model choose.',
+  imageSize: '"512", "1K", "2K" or "4K" (uppercase K) where the model offers it.',
+  model: 'A model id for this line; otherwise geminiImage.model.',
+  preset: 'A preset name (built-in or from geminiImage.presets) wrapping the prompt.',
+  fileName: 'File name without folders; -2, -3… are added when taken.',
+  variants: 'How many images of this line, 1 to 8.',
+};
 export const BATCH_MODES: readonly BatchMode[] = ['interactive', 'batch'];
 export const MAX_BATCH_VARIANTS = 8;
 /** Reference images one request can carry on the models that take the most. */
