@@ -62,6 +62,8 @@ async function runChecked(context: BatchContext, args: BatchArgs, file: vscode.U
   let parsed: ParsedPromptFile;
   if (file) {
     if (!promptFileKind(file.path)) throw new Error(`${path.posix.basename(file.path)} is not a prompts file: name it *.prompts.jsonl or *.prompts.txt.`);
+    // Its results file is written beside it: only inside the workspace.
+    if (!vscode.workspace.getWorkspaceFolder(file)) throw new Error(`${file.scheme === 'file' ? file.fsPath : file.toString()} is not inside the workspace: open its folder, or move the prompts file into the workspace.`);
     parsed = await readPromptsFile(file, settings);
   } else {
     parsed = parseJobsArgument(args.jobs, settings);

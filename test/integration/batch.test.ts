@@ -163,6 +163,33 @@ suite('Image batches', () => {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  test('completion offers the keys a line lacks, and the values of a key', async () => {
+    const file = writePrompts('complete.prompts.jsonl', ['{"prompt": "a fox", "', '{"prompt": "a fox", "aspectRatio": "']);
+    const uri = vscode.Uri.file(file);
+    const document = await vscode.workspace.openTextDocument(uri);
+    const labels = async (line: number): Promise<string[]> => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(line, document.lineAt(line).text.length), '"');
+      return list.items.filter((item) => item.kind !== vscode.CompletionItemKind.Text).map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
+    };
+    const keys = await labels(0);
+    assert.ok(keys.includes('aspectRatio') && keys.includes('references') && keys.includes('variants'), keys.join(','));
+    assert.ok(!keys.includes('prompt'), 'the line has a prompt already');
+    const ratios = await labels(1);
+    assert.ok(ratios.includes('16:9') && ratios.includes('21:9'), ratios.join(','));
+  });
+
+  test('a prompts file outside the workspace is refused before anything is sent', async () => {
+    const outside = path.join(path.dirname(root()), `outside-${Date.now()}.prompts.txt`);
+    fs.writeFileSync(outside, 'a fox\n');
+    try {
+      await assert.rejects(Promise.resolve(runBatch({ file: outside })), /is not inside the workspace/);
+      assert.equal((await recordedRequests()).length, 0);
+      assert.ok(!fs.existsSync(outside.replace('.prompts.txt', '.results.jsonl')));
+    } finally {
+      fs.rmSync(outside, { force: true });
+    }
+  });
+
   test('{jobs}: a refusal fails its line only; the rate limit slows the batch down instead of failing it', async () => {
     await setServerOptions({ rateLimit: { requestsPerMinute: 120 } });
     await enqueueFaults({ kind: 'delay', ms: 0 }, { kind: 'refused', reason: 'IMAGE_SAFETY' });
