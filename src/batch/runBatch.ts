@@ -8,6 +8,8 @@ import { BATCH_MODES, promptFileKind, type ParsedPromptFile } from '../core/batc
 import { claimExisting, recipeKeyOf, isOutputName, type ExistingImage } from '../core/batch/resume';
 import { formatResults, resultsFileName, type ResultLine } from '../core/batch/results';
 import type { BatchMode } from '../core/batch/types';
+import type { Usage } from '../core/imageJob';
+import { sumUsage } from '../core/jobs/runImageJob';
 import { describeCost } from '../core/prices';
 import { notificationText } from '../core/notificationText';
 import { readRecipe } from '../core/recipe';
@@ -105,6 +107,9 @@ async function runInteractive(context: GenerationContext, settings: Settings, pr
   const skipped = prepared.length - toRun.length;
   if (skipped > 0) context.log.info(`Batch: ${skipped} item(s) already made with the same recipe, skipped`);
 
+  // Every image is its own request through the scheduler, so each 429 is seen (and paced by) and the concurrency
+  // counts requests, whatever the variants of a line.
+  const units = toRun.flatMap((entry) => Array.from({ length: entry.variants - entry.have.length }, () => entry));
   const title = notificationText(`Image batch${file ? ` ${path.posix.basename(file.path)}` : ''}`);
   const started = Date.now();
   let done = 0;
@@ -112,19 +117,19 @@ async function runInteractive(context: GenerationContext, settings: Settings, pr
   const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, cancellation) => {
     const abort = new AbortController();
     const subscription = cancellation.onCancellationRequested(() => abort.abort());
-    const report = (): void => progress.report({ message: describeBatchProgress({ done, total: toRun.length, failed, elapsedMs: Date.now() - started }) });
+    const report = (): void => progress.report({ message: describeBatchProgress({ done, total: units.length, failed, elapsedMs: Date.now() - started }) });
     report();
     try {
-      return await runAdaptively<(typeof toRun)[number], GenerationOutcome>(
-        toRun,
-        (entry, signal) => context.generator.runBatchItem(settings, entry.item, entry.variants - entry.have.length, signal),
+      return await runAdaptively<(typeof units)[number], GenerationOutcome>(
+        units,
+        (entry, signal) => context.generator.runBatchItem(settings, entry.item, 1, signal),
         {
           concurrency: settings.batchConcurrency,
           clock: systemClock,
           signal: abort.signal,
           onSettled: (outcome) => {
             done++;
-            if (outcome.status !== 'ok' || outcome.result.failures.length > 0) failed++;
+            if (outcome.status !== 'ok') failed++;
             report();
           },
           onThrottled: (entry, waitMs, limit) =>
@@ -136,30 +141,36 @@ async function runInteractive(context: GenerationContext, settings: Settings, pr
     }
   });
 
+  const byLine = new Map<number, { entry: (typeof toRun)[number]; made: vscode.Uri[]; usages: Usage[]; cost: number; errors: string[] }>();
+  for (const entry of toRun) byLine.set(entry.item.line, { entry, made: [], usages: [], cost: 0, errors: [] });
+  for (const outcome of run.outcomes) {
+    const line = byLine.get(outcome.item.item.line);
+    if (!line) continue;
+    if (outcome.status === 'ok') {
+      line.made.push(...outcome.result.files);
+      if (outcome.result.usage) line.usages.push(outcome.result.usage);
+      line.cost += outcome.result.cost?.usd ?? 0;
+    } else {
+      line.errors.push(outcome.error instanceof Error ? outcome.error.message : String(outcome.error));
+    }
+  }
   const files: vscode.Uri[] = [];
   const failures: { line: number; message: string }[] = [];
-  for (const outcome of run.outcomes) {
-    const { item, have } = outcome.item;
-    if (outcome.status === 'ok') {
-      const made = [...have, ...outcome.result.files];
-      files.push(...outcome.result.files);
-      const missing = outcome.result.failures.length;
-      const message = missing > 0 ? `${missing} of ${outcome.item.variants} images failed: ${outcome.result.failures[0]}` : undefined;
-      if (message) failures.push({ line: item.line, message });
-      results.set(item.line, {
-        line: item.line,
-        status: missing > 0 ? 'failed' : 'ok',
-        files: made.map(relative),
-        model: item.job.model,
-        ...(message ? { message } : {}),
-        ...(outcome.result.usage ? { usage: outcome.result.usage } : {}),
-        ...(outcome.result.cost ? { costUsd: outcome.result.cost.usd } : {}),
-      });
-    } else {
-      const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-      failures.push({ line: item.line, message });
-      results.set(item.line, { line: item.line, status: 'failed', files: have.map(relative), model: item.job.model, message });
-    }
+  for (const [number, { entry, made, usages, cost, errors }] of byLine) {
+    files.push(...made);
+    const wanted = entry.variants - entry.have.length;
+    const message = errors.length === 0 ? undefined : errors.length < wanted ? `${errors.length} of ${wanted} images failed: ${errors[0]}` : errors[0];
+    if (message) failures.push({ line: number, message });
+    const usage = sumUsage(usages);
+    results.set(number, {
+      line: number,
+      status: message ? 'failed' : 'ok',
+      files: [...entry.have, ...made].map(relative),
+      model: entry.item.job.model,
+      ...(message ? { message } : {}),
+      ...(usage ? { usage } : {}),
+      ...(usages.length > 0 && cost > 0 ? { costUsd: cost } : {}),
+    });
   }
   failures.sort((a, b) => a.line - b.line);
   const resultsFile = file ? vscode.Uri.joinPath(file, '..', resultsFileName(path.posix.basename(file.path))) : undefined;
