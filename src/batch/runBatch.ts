@@ -81,21 +81,28 @@ async function runChecked(context: BatchContext, args: BatchArgs, file: vscode.U
   const prepared = await prepareJobs(jobs, file, settings, { generator: context.generator, models: context.catalog });
   const mode = args.mode ?? parsed.mode ?? 'interactive';
   context.log.info(`Batch ${file ? vscode.workspace.asRelativePath(file) : '(jobs)'}: ${prepared.length} item(s), mode ${mode}`);
-  if (mode === 'batch') {
-    const result = await runBatchApiMode(file, prepared.map((entry) => entry.item), context.batchApi);
-    return { files: result.files.map(pathOf), failures: [...result.failures], skipped: 0 };
-  }
-  return runInteractive(context, settings, prepared, file);
+  const plan = await planRun(context, prepared);
+  return mode === 'batch' ? runWithBatchApi(context, plan, file) : runInteractive(context, settings, plan, file);
 }
 
-async function runInteractive(context: GenerationContext, settings: Settings, prepared: readonly PreparedJob[], file: vscode.Uri | undefined): Promise<BatchRunResult> {
+type PlannedJob = PreparedJob & { readonly have: readonly vscode.Uri[] };
+
+interface RunPlan {
+  /** Lines already made with the same recipe. */
+  readonly results: Map<number, ResultLine>;
+  readonly toRun: readonly PlannedJob[];
+  readonly skipped: number;
+}
+
+/** Which lines are already made (skipped) and how many images each other line still needs. */
+async function planRun(context: GenerationContext, prepared: readonly PreparedJob[]): Promise<RunPlan> {
   const existing = await existingImages(prepared);
   const claims = claimExisting(
     prepared.map(({ item, variants }) => ({ folder: item.folder.toString(), slug: item.slug, key: recipeKeyOf(item.job, item.preset), variants })),
     existing,
   );
   const results = new Map<number, ResultLine>();
-  const toRun: (PreparedJob & { readonly have: readonly vscode.Uri[] })[] = [];
+  const toRun: PlannedJob[] = [];
   prepared.forEach((entry, index) => {
     const have = claims[index];
     if (have.length >= entry.variants) {
@@ -106,6 +113,44 @@ async function runInteractive(context: GenerationContext, settings: Settings, pr
   });
   const skipped = prepared.length - toRun.length;
   if (skipped > 0) context.log.info(`Batch: ${skipped} item(s) already made with the same recipe, skipped`);
+  return { results, toRun, skipped };
+}
+
+/**
+ * Google's Batch API: one request per missing image (keys `line-N`, `line-N-2`…), saved by Batch API mode; the results
+ * file is written here like an interactive run's (files matched to lines by name, folder and order).
+ */
+async function runWithBatchApi(context: BatchContext, plan: RunPlan, file: vscode.Uri | undefined): Promise<BatchRunResult> {
+  const { results, toRun, skipped } = plan;
+  const items = toRun.flatMap((entry) =>
+    Array.from({ length: entry.variants - entry.have.length }, (_, index) => ({ ...entry.item, key: index === 0 ? entry.item.key : `${entry.item.key}-${index + 1}` })),
+  );
+  const result = await runBatchApiMode(file, items, context.batchApi);
+  const unclaimed = [...result.files];
+  const failures = [...result.failures].sort((a, b) => a.line - b.line);
+  for (const entry of toRun) {
+    const made: vscode.Uri[] = [];
+    for (let i = 0; i < unclaimed.length && made.length < entry.variants - entry.have.length; ) {
+      const candidate = unclaimed[i];
+      if (candidate.toString().startsWith(`${entry.item.folder.toString()}/`) && isOutputName(entry.item.slug, path.posix.basename(candidate.path))) {
+        made.push(candidate);
+        unclaimed.splice(i, 1);
+      } else i++;
+    }
+    const failure = failures.find((candidate) => candidate.line === entry.item.line);
+    results.set(entry.item.line, {
+      line: entry.item.line,
+      status: failure ? 'failed' : 'ok',
+      files: [...entry.have, ...made].map(relative),
+      model: entry.item.job.model,
+      ...(failure ? { message: failure.message } : {}),
+    });
+  }
+  return finish(context, file, results, { files: [...result.files], failures, skipped, throttled: 0 });
+}
+
+async function runInteractive(context: GenerationContext, settings: Settings, plan: RunPlan, file: vscode.Uri | undefined): Promise<BatchRunResult> {
+  const { results, toRun } = plan;
 
   // Every image is its own request through the scheduler, so each 429 is seen (and paced by) and the concurrency
   // counts requests, whatever the variants of a line.
@@ -173,10 +218,21 @@ async function runInteractive(context: GenerationContext, settings: Settings, pr
     });
   }
   failures.sort((a, b) => a.line - b.line);
+  return finish(context, file, results, { files, failures, skipped: plan.skipped, throttled: run.throttled });
+}
+
+/** Writes the results file beside the prompts file, says how it went, and makes the command's result. */
+async function finish(
+  context: GenerationContext,
+  file: vscode.Uri | undefined,
+  results: ReadonlyMap<number, ResultLine>,
+  outcome: { files: readonly vscode.Uri[]; failures: { line: number; message: string }[]; skipped: number; throttled: number },
+): Promise<BatchRunResult> {
+  const { files, failures, skipped, throttled } = outcome;
   const resultsFile = file ? vscode.Uri.joinPath(file, '..', resultsFileName(path.posix.basename(file.path))) : undefined;
   if (resultsFile) await vscode.workspace.fs.writeFile(resultsFile, new TextEncoder().encode(formatResults([...results.values()])));
-  context.log.info(`Batch done: ${files.length} image(s) saved, ${failures.length} failed, ${skipped} skipped, ${run.throttled} rate-limit answer(s)`);
-  announce(context, { saved: files.length, failed: failures.length, skipped, throttled: run.throttled, cost: totalCost(results), resultsFile });
+  context.log.info(`Batch done: ${files.length} image(s) saved, ${failures.length} failed, ${skipped} skipped, ${throttled} rate-limit answer(s)`);
+  announce(context, { saved: files.length, failed: failures.length, skipped, cost: totalCost(results), resultsFile });
   return { files: files.map(pathOf), failures, skipped, ...(resultsFile ? { resultsFile: pathOf(resultsFile) } : {}) };
 }
 
@@ -235,7 +291,7 @@ function totalCost(results: ReadonlyMap<number, ResultLine>): number | undefined
 
 function announce(
   context: GenerationContext,
-  summary: { saved: number; failed: number; skipped: number; throttled: number; cost?: number; resultsFile?: vscode.Uri },
+  summary: { saved: number; failed: number; skipped: number; cost?: number; resultsFile?: vscode.Uri },
 ): void {
   const parts = [`${summary.saved} image${summary.saved === 1 ? '' : 's'} saved`];
   if (summary.failed > 0) parts.push(`${summary.failed} failed`);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readRecipe } from '../../src/core/recipe';
 import { SENTINEL_TOKEN } from '../sentinel';
-import { enqueueFaults, recordedRequests, resetServer, setServerOptions } from './geminiAdmin';
+import { advanceBatch, enqueueFaults, recordedRequests, resetServer, serverBatches, setServerOptions } from './geminiAdmin';
 
 interface BatchResult {
   files: string[];
@@ -188,6 +188,29 @@ suite('Image batches', () => {
     } finally {
       fs.rmSync(outside, { force: true });
     }
+  });
+
+  test('a file with a {"mode": "batch"} header goes through the Batch API; its results file is written and a rerun sends nothing', async () => {
+    await setServerOptions({ holdBatches: true });
+    const file = writePrompts('later.prompts.jsonl', [
+      JSON.stringify({ mode: 'batch' }),
+      JSON.stringify({ prompt: 'a slow sunrise', model: MODEL }),
+      JSON.stringify({ prompt: 'a slow sunset', model: MODEL, variants: 2 }),
+    ]);
+    const running = runBatch({ file });
+    const [submitted] = await until(() => serverBatches(), (batches) => batches.length === 1, 'the batch to be submitted');
+    assert.deepEqual(submitted.keys, ['line-2', 'line-3', 'line-3-2'], 'one request per image, keyed by line');
+    await advanceBatch('succeeded', submitted.name);
+    const result = await running;
+    assert.equal(result.files.length, 3);
+    assert.deepEqual(result.failures, []);
+    const lines = fs.readFileSync(path.join(batchDir(), 'later.results.jsonl'), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(lines.map((line) => [line.line, line.status, (line.files as string[]).length]), [[2, 'ok', 1], [3, 'ok', 2]]);
+
+    await resetServer();
+    const again = await runBatch({ file });
+    assert.equal(again.skipped, 2);
+    assert.equal((await recordedRequests()).length, 0, 'nothing submitted again');
   });
 
   test('{jobs}: a refusal fails its line only; the rate limit slows the batch down instead of failing it', async () => {
