@@ -7,7 +7,7 @@ import { editImage } from './commands/editImage';
 import { generate } from './commands/generate';
 import { generateFromSelection } from './commands/generateFromSelection';
 import { PROMPT_FILE_SELECTOR, PromptFileCodeLenses, PromptFileCompletions, PromptFileDiagnostics } from './batch/promptFileEditor';
-import { runBatch } from './batch/runBatch';
+import { recordResumedBatch, runBatch } from './batch/runBatch';
 import { CommandIds } from './commands/ids';
 import { refine } from './commands/refine';
 import { setToken, type SetTokenArgs } from './commands/setToken';
@@ -37,7 +37,14 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   const writer = new ImageWriter(log);
   const generator = new ImageGenerator(tokens, clients, writer, log, catalog);
   // Google Batch API jobs outlive the window: the ones remembered in this workspace are followed again at once.
-  const batchApi = new BatchApiMode({ tokens, clients, writer, log, state: context.workspaceState });
+  const batchApi = new BatchApiMode({
+    tokens,
+    clients,
+    writer,
+    log,
+    state: context.workspaceState,
+    onResumedBatchFinished: (batch, result) => void recordResumedBatch(batch, result).catch((error: unknown) => log.warn(`Results file not written: ${String(error)}`)),
+  });
   context.subscriptions.push(batchApi);
   batchApi.resumeRemembered();
   const generation = { generator, catalog, log };

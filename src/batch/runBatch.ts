@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { describeBatchProgress, runAdaptively } from '../core/batch/adaptive';
 import { BATCH_MODES, promptFileKind, type ParsedPromptFile } from '../core/batch/promptFile';
 import { claimExisting, recipeKeyOf, isOutputName, type ExistingImage } from '../core/batch/resume';
+import type { RememberedBatch } from '../core/batch/batchRecord';
 import { formatResults, resultsFileName, type ResultLine } from '../core/batch/results';
 import type { BatchMode } from '../core/batch/types';
 import type { Usage } from '../core/imageJob';
@@ -17,7 +18,7 @@ import { systemClock } from '../core/retry';
 import type { GenerationOutcome } from '../generation';
 import { readSettings, type Settings } from '../settings';
 import type { GenerationContext } from '../commands/runGeneration';
-import { runBatchApiMode, type BatchApiMode } from './batchApiMode';
+import { runBatchApiMode, type BatchApiMode, type BatchApiRunResult } from './batchApiMode';
 import { describeProblems, parseJobsArgument, prepareJobs, readPromptsFile, referenceProblems, type PreparedJob } from './promptSource';
 
 /** The services a batch uses: the generator's for interactive runs, Batch API mode for `mode: "batch"`. */
@@ -126,27 +127,71 @@ async function runWithBatchApi(context: BatchContext, plan: RunPlan, file: vscod
     Array.from({ length: entry.variants - entry.have.length }, (_, index) => ({ ...entry.item, key: index === 0 ? entry.item.key : `${entry.item.key}-${index + 1}` })),
   );
   const result = await runBatchApiMode(file, items, context.batchApi);
-  const unclaimed = [...result.files];
   const failures = [...result.failures].sort((a, b) => a.line - b.line);
-  for (const entry of toRun) {
+  const lines = batchResultLines(
+    toRun.map((entry) => ({ line: entry.item.line, folder: entry.item.folder.toString(), slug: entry.item.slug, model: entry.item.job.model, wanted: entry.variants - entry.have.length, have: entry.have })),
+    result,
+  );
+  for (const line of lines) results.set(line.line, line);
+  return finish(context, file, results, { files: [...result.files], failures, skipped, throttled: 0 });
+}
+
+/** A finished Batch API run's lines: its files matched to lines by folder, name and order, its failures by line. */
+function batchResultLines(
+  entries: readonly { line: number; folder: string; slug: string; model: string; wanted: number; have: readonly vscode.Uri[] }[],
+  result: BatchApiRunResult,
+): ResultLine[] {
+  const unclaimed = [...result.files];
+  return entries.map((entry) => {
     const made: vscode.Uri[] = [];
-    for (let i = 0; i < unclaimed.length && made.length < entry.variants - entry.have.length; ) {
+    for (let i = 0; i < unclaimed.length && made.length < entry.wanted; ) {
       const candidate = unclaimed[i];
-      if (candidate.toString().startsWith(`${entry.item.folder.toString()}/`) && isOutputName(entry.item.slug, path.posix.basename(candidate.path))) {
+      if (candidate.toString().startsWith(`${entry.folder}/`) && isOutputName(entry.slug, path.posix.basename(candidate.path))) {
         made.push(candidate);
         unclaimed.splice(i, 1);
       } else i++;
     }
-    const failure = failures.find((candidate) => candidate.line === entry.item.line);
-    results.set(entry.item.line, {
-      line: entry.item.line,
+    const failure = result.failures.find((candidate) => candidate.line === entry.line);
+    return {
+      line: entry.line,
       status: failure ? 'failed' : 'ok',
       files: [...entry.have, ...made].map(relative),
-      model: entry.item.job.model,
+      model: entry.model,
       ...(failure ? { message: failure.message } : {}),
-    });
+    };
+  });
+}
+
+/**
+ * A Batch API run that finished after a window reload (nobody was waiting for it): its lines are written into the
+ * prompts file's results file, the other lines kept as they were.
+ */
+export async function recordResumedBatch(batch: RememberedBatch, result: BatchApiRunResult): Promise<void> {
+  if (!batch.promptsFile) return;
+  const file = vscode.Uri.parse(batch.promptsFile, true);
+  if (!vscode.workspace.getWorkspaceFolder(file)) return;
+  const resultsFile = vscode.Uri.joinPath(file, '..', resultsFileName(path.posix.basename(file.path)));
+  const kept = new Map<number, ResultLine>();
+  try {
+    for (const text of new TextDecoder().decode(await vscode.workspace.fs.readFile(resultsFile)).split('\n')) {
+      try {
+        const line = JSON.parse(text) as ResultLine;
+        if (typeof line.line === 'number') kept.set(line.line, line);
+      } catch {
+        // not one of ours: dropped
+      }
+    }
+  } catch {
+    // no results file yet
   }
-  return finish(context, file, results, { files: [...result.files], failures, skipped, throttled: 0 });
+  const wanted = new Map<number, { line: number; folder: string; slug: string; model: string; wanted: number; have: vscode.Uri[] }>();
+  for (const item of batch.items) {
+    const entry = wanted.get(item.line) ?? { line: item.line, folder: item.folder, slug: item.slug, model: item.job.model, wanted: 0, have: [] };
+    entry.wanted++;
+    wanted.set(item.line, entry);
+  }
+  for (const line of batchResultLines([...wanted.values()], result)) kept.set(line.line, line);
+  await vscode.workspace.fs.writeFile(resultsFile, new TextEncoder().encode(formatResults([...kept.values()])));
 }
 
 async function runInteractive(context: GenerationContext, settings: Settings, plan: RunPlan, file: vscode.Uri | undefined): Promise<BatchRunResult> {

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { recordResumedBatch } from '../../src/batch/runBatch';
+import type { RememberedBatch } from '../../src/core/batch/batchRecord';
 import { readRecipe } from '../../src/core/recipe';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { advanceBatch, enqueueFaults, recordedRequests, resetServer, serverBatches, setServerOptions } from './geminiAdmin';
@@ -211,6 +213,28 @@ suite('Image batches', () => {
     const again = await runBatch({ file });
     assert.equal(again.skipped, 2);
     assert.equal((await recordedRequests()).length, 0, 'nothing submitted again');
+  });
+
+  test('a Batch API run that finishes after a reload updates its lines of the results file and keeps the others', async () => {
+    const file = writePrompts('resumed.prompts.jsonl', [JSON.stringify({ mode: 'batch' }), JSON.stringify({ prompt: 'a moon', model: MODEL }), JSON.stringify({ prompt: 'a comet', model: MODEL })]);
+    const resultsFile = path.join(batchDir(), 'resumed.results.jsonl');
+    fs.writeFileSync(resultsFile, `${JSON.stringify({ line: 2, status: 'skipped', files: ['generated-images/a-moon.png'] })}\n${JSON.stringify({ line: 3, status: 'failed', files: [], message: 'was cut short' })}\n`);
+    const folder = vscode.Uri.file(outputDir());
+    const batch = {
+      name: 'batches/resumed',
+      baseUrl: 'http://127.0.0.1:9',
+      model: MODEL,
+      displayName: 'resumed.prompts.jsonl',
+      promptsFile: vscode.Uri.file(file).toString(),
+      submittedAt: new Date().toISOString(),
+      items: [{ key: 'line-3', line: 3, slug: 'a-comet', folder: folder.toString(), job: { prompt: 'a comet', model: MODEL, includeText: true, references: [] } }],
+    } satisfies RememberedBatch;
+    await recordResumedBatch(batch, { files: [vscode.Uri.joinPath(folder, 'a-comet.png'), vscode.Uri.joinPath(folder, 'elsewhere.png')], failures: [] });
+    const lines = fs.readFileSync(resultsFile, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(lines.map((line) => [line.line, line.status, line.files]), [
+      [2, 'skipped', ['generated-images/a-moon.png']],
+      [3, 'ok', ['generated-images/a-comet.png']],
+    ]);
   });
 
   test('{jobs}: a refusal fails its line only; the rate limit slows the batch down instead of failing it', async () => {
