@@ -196,8 +196,8 @@ export class ImageGenerator {
     const token = await this.tokenFor(settings);
     try {
       const outcome = await runImageJob(
-        { job: item.job, provider: { ...providerOf(settings), retryQuota: false }, token, variants, slug: item.slug, preset: item.preset },
-        { client: this.clients.get(), store: this.writer.storeFor(item.folder), log: this.log, signal },
+        { job: item.job, provider: { ...providerOf(settings), retryQuota: false }, token, variants, slug: item.slug, preset: item.preset, background: item.background },
+        { client: this.clients.get(), store: this.writer.storeFor(item.folder), log: this.log, signal, removeBackground: this.removeBackground },
       );
       const cost = estimateCost(item.job.model, outcome.usage, settings.prices);
       if (cost) this.sessionCostUsd += cost.usd;

@@ -132,9 +132,6 @@ export async function prepareJobs(
       },
       presets,
     );
-    if (request.options.background === 'transparent') {
-      throw new Error(`Line ${job.line}: transparent backgrounds are not available yet: remove "background" from the preset.`);
-    }
     const chosen = effectiveOptions(settings, request.options);
     const choice = `${chosen.model}|${chosen.imageSize ?? ''}`;
     let model = resolved.get(choice);
@@ -160,6 +157,7 @@ export async function prepareJobs(
         slug: job.fileName ?? slugFromPrompt(request.subject ?? request.prompt),
         folder,
         ...(request.options.preset !== undefined ? { preset: request.options.preset } : {}),
+        ...(request.options.background !== undefined ? { background: request.options.background } : {}),
       },
       variants: chosen.variants,
     });

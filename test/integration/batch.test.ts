@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PNG } from 'pngjs';
 import * as vscode from 'vscode';
 import { recordResumedBatch } from '../../src/batch/runBatch';
 import type { RememberedBatch } from '../../src/core/batch/batchRecord';
-import { readRecipe } from '../../src/core/recipe';
+import { readRecipe, removeRecipe } from '../../src/core/recipe';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { advanceBatch, enqueueFaults, recordedRequests, resetServer, serverBatches, setServerOptions } from './geminiAdmin';
 
@@ -235,6 +236,20 @@ suite('Image batches', () => {
       [2, 'skipped', ['generated-images/a-moon.png']],
       [3, 'ok', ['generated-images/a-comet.png']],
     ]);
+  });
+
+  test('a line through a transparent preset is saved as an RGBA PNG, skipped on a rerun, and refused in Batch API mode', async () => {
+    const file = writePrompts('icons.prompts.jsonl', [JSON.stringify({ prompt: 'a paper plane', preset: 'App icon', model: MODEL })]);
+    const result = await runBatch({ file });
+    assert.equal(result.files.length, 1);
+    const bytes = fs.readFileSync(result.files[0]);
+    assert.equal(readRecipe(bytes)?.background, 'transparent');
+    const png = PNG.sync.read(Buffer.from(removeRecipe(bytes)));
+    assert.equal(png.data[3], 0, 'the top-left corner is transparent');
+    await resetServer();
+    assert.equal((await runBatch({ file })).skipped, 1, 'the recipe with its key colour counts as the same line');
+    await assert.rejects(Promise.resolve(runBatch({ file, mode: 'batch' })), /Line 1 asks for a transparent background/);
+    assert.equal((await recordedRequests()).length, 0);
   });
 
   test('{jobs}: a refusal fails its line only; the rate limit slows the batch down instead of failing it', async () => {

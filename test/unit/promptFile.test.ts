@@ -7,6 +7,7 @@ import { checkPromptObject, parsePromptFile, parsePromptJobs, PROMPT_KEY_DOCS, P
 import { ASPECT_RATIOS, IMAGE_SIZES } from '../../src/core/models';
 import { claimExisting, isOutputName, recipeKeyOf, sameRecipe, type ExistingImage } from '../../src/core/batch/resume';
 import { formatResults, resultsFileName } from '../../src/core/batch/results';
+import { chooseKeyColour, withKeyColour } from '../../src/core/image/keyColour';
 import type { ImageJob } from '../../src/core/imageJob';
 import type { Recipe } from '../../src/core/recipe';
 
@@ -151,6 +152,16 @@ describe('resume', () => {
     }
     assert.ok(sameRecipe(recipe({ prompt: 'a red m…' }), recipeKeyOf(job())), 'a prompt cut to fit the file');
     assert.ok(!sameRecipe(recipe({ prompt: 'a blue m…' }), recipeKeyOf(job())));
+  });
+
+  test('a transparent run\'s recipe holds the prompt with its key colour sentence, and matches only a transparent line', () => {
+    const plain = job({ prompt: 'a paper plane icon' });
+    const key = recipeKeyOf(plain, undefined, 'transparent');
+    const sent = withKeyColour('a paper plane icon', chooseKeyColour('a paper plane icon'));
+    assert.notEqual(sent, 'a paper plane icon');
+    assert.ok(sameRecipe(recipe({ prompt: sent, background: 'transparent' }), key));
+    assert.ok(!sameRecipe(recipe({ prompt: sent }), key), 'the key colour was not removed');
+    assert.ok(!sameRecipe(recipe({ prompt: sent, background: 'transparent' }), recipeKeyOf(plain)), 'an opaque line is not made by a transparent image');
   });
 
   test('output names of a slug', () => {

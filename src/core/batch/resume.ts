@@ -1,5 +1,7 @@
 // Which outputs of a batch already exist: a rerun skips items whose images are on disk with the same recipe.
+import { chooseKeyColour, keyColourIn, withKeyColour } from '../image/keyColour';
 import type { ImageJob } from '../imageJob';
+import type { Background } from '../presets';
 import { normalizeModelId } from '../models';
 import type { Recipe } from '../recipe';
 
@@ -12,17 +14,20 @@ export interface RecipeKey {
   readonly outputFormat?: string;
   readonly references: readonly string[];
   readonly preset?: string;
+  readonly background?: Background;
 }
 
-export function recipeKeyOf(job: ImageJob, preset?: string): RecipeKey {
+export function recipeKeyOf(job: ImageJob, preset?: string, background?: Background): RecipeKey {
   return {
-    prompt: job.prompt,
+    // A transparent run sends (and records) its prompt with the key colour sentence the runner adds.
+    prompt: background === 'transparent' ? withKeyColour(job.prompt, keyColourIn(job.prompt) ?? chooseKeyColour(job.prompt)) : job.prompt,
     model: job.model,
     aspectRatio: job.aspectRatio,
     imageSize: job.imageSize,
     outputFormat: job.outputFormat,
     references: job.references.map((reference) => reference.name),
     preset,
+    background,
   };
 }
 
@@ -37,6 +42,7 @@ export function sameRecipe(recipe: Recipe, key: RecipeKey): boolean {
     (recipe.imageSize ?? undefined) === (key.imageSize ?? undefined) &&
     (recipe.outputFormat ?? undefined) === (key.outputFormat ?? undefined) &&
     (recipe.preset ?? undefined) === (key.preset ?? undefined) &&
+    (recipe.background ?? undefined) === (key.background ?? undefined) &&
     recipe.references.length === key.references.length &&
     recipe.references.every((name, index) => name === key.references[index])
   );
