@@ -6,6 +6,8 @@ import { clearToken } from './commands/clearToken';
 import { editImage } from './commands/editImage';
 import { generate } from './commands/generate';
 import { generateFromSelection } from './commands/generateFromSelection';
+import { PROMPT_FILE_SELECTOR, PromptFileCodeLenses, PromptFileCompletions, PromptFileDiagnostics } from './batch/promptFileEditor';
+import { recordResumedBatch, runBatch } from './batch/runBatch';
 import { CommandIds } from './commands/ids';
 import { refine } from './commands/refine';
 import { setToken, type SetTokenArgs } from './commands/setToken';
@@ -35,7 +37,14 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   const writer = new ImageWriter(log);
   const generator = new ImageGenerator(tokens, clients, writer, log, catalog);
   // Google Batch API jobs outlive the window: the ones remembered in this workspace are followed again at once.
-  const batchApi = new BatchApiMode({ tokens, clients, writer, log, state: context.workspaceState });
+  const batchApi = new BatchApiMode({
+    tokens,
+    clients,
+    writer,
+    log,
+    state: context.workspaceState,
+    onResumedBatchFinished: (batch, result) => void recordResumedBatch(batch, result).catch((error: unknown) => log.warn(`Results file not written: ${String(error)}`)),
+  });
   context.subscriptions.push(batchApi);
   batchApi.resumeRemembered();
   const generation = { generator, catalog, log };
@@ -55,6 +64,10 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   register(CommandIds.showBatches, () => batchApi.showBatches());
   register(CommandIds.generateFromSelection, (args?: unknown) => generateFromSelection(generation, args));
   register(CommandIds.generateMissingImage, (args: MissingImageArgs) => generateMissingImage(generation, args));
+  register(CommandIds.runBatch, (args?: unknown) => runBatch({ ...generation, batchApi }, args));
+  context.subscriptions.push(new PromptFileDiagnostics());
+  context.subscriptions.push(vscode.languages.registerCodeLensProvider(PROMPT_FILE_SELECTOR, new PromptFileCodeLenses()));
+  context.subscriptions.push(vscode.languages.registerCompletionItemProvider(PROMPT_FILE_SELECTOR, new PromptFileCompletions(), ...PromptFileCompletions.triggers));
   context.subscriptions.push(
     vscode.languages.registerCodeActionsProvider({ language: 'markdown' }, new MissingImageActions(), { providedCodeActionKinds: MissingImageActions.kinds }),
   );

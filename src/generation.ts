@@ -6,6 +6,7 @@ import { slugFromPrompt } from './core/fileName';
 import type { ImageJob, ProviderSettings, ReferenceImage } from './core/imageJob';
 import { referenceFromBytes, resumeConversation, runImageJob, type Conversation as JobConversation, type ImageJobOutcome } from './core/jobs/runImageJob';
 import { workerBackgroundRemover } from './core/image/transparencyChunk';
+import type { PreparedBatchItem } from './core/batch/types';
 import type { Background } from './core/presets';
 import { hostOf } from './core/origin';
 import { estimateCost, type CostEstimate } from './core/prices';
@@ -105,18 +106,26 @@ export class ImageGenerator {
     return this.conversations.has(uri.toString());
   }
 
+  /** The token for the configured provider, or the noToken error the user sees. */
+  async tokenFor(settings: Settings): Promise<string> {
+    const token = await this.tokens.get(settings.baseUrl);
+    if (!token) {
+      // Named with its path: a token stored for another path on this host (another tenant) is not used here.
+      throw new ImageError('noToken', `No API token is set for ${tokenScopeLabel(settings.baseUrl)}. Run "Gemini Image: Set API Key (Token)…" first.`, {
+        host: hostOf(settings.baseUrl),
+      });
+    }
+    return token;
+  }
+
   async run(
     settings: Settings,
     request: GenerationRequest,
     cancellation: vscode.CancellationToken,
     onSaved: (file: vscode.Uri) => void = () => undefined,
   ): Promise<GenerationOutcome> {
-    const token = await this.tokens.get(settings.baseUrl);
+    const token = await this.tokenFor(settings);
     const host = hostOf(settings.baseUrl);
-    if (!token) {
-      // Named with its path: a token stored for another path on this host (another tenant) is not used here.
-      throw new ImageError('noToken', `No API token is set for ${tokenScopeLabel(settings.baseUrl)}. Run "Gemini Image: Set API Key (Token)…" first.`, { host });
-    }
     const earlier = request.refine ? this.conversations.get(request.refine.toString()) : undefined;
     const history = earlier ? await resumeConversation(earlier, async (file) => vscode.workspace.fs.readFile(file), this.log) : undefined;
     const references = await readReferences(
@@ -138,14 +147,7 @@ export class ImageGenerator {
       includeText: settings.includeText,
       history,
     };
-    const provider: ProviderSettings = {
-      baseUrl: settings.baseUrl,
-      authHeader: settings.authHeader,
-      timeoutSeconds: settings.timeoutSeconds,
-      idleTimeoutSeconds: settings.idleTimeoutSeconds,
-      maxRetries: settings.maxRetries,
-      maxRequestBytes: settings.maxRequestBytes,
-    };
+    const provider = providerOf(settings);
     const folder = await this.outputFolder(settings, request);
     const abort = new AbortController();
     const subscription = cancellation.onCancellationRequested(() => abort.abort());
@@ -183,6 +185,26 @@ export class ImageGenerator {
       throw error;
     } finally {
       subscription.dispose();
+    }
+  }
+
+  /**
+   * One prepared item of a batch through the same job runner, `variants` requests of it. A 429 comes back at once
+   * with the provider's wait (retryQuota false): the batch around it waits and slows down for every item together.
+   */
+  async runBatchItem(settings: Settings, item: PreparedBatchItem<vscode.Uri>, variants: number, signal: AbortSignal): Promise<GenerationOutcome> {
+    const token = await this.tokenFor(settings);
+    try {
+      const outcome = await runImageJob(
+        { job: item.job, provider: { ...providerOf(settings), retryQuota: false }, token, variants, slug: item.slug, preset: item.preset, background: item.background },
+        { client: this.clients.get(), store: this.writer.storeFor(item.folder), log: this.log, signal, removeBackground: this.removeBackground },
+      );
+      const cost = estimateCost(item.job.model, outcome.usage, settings.prices);
+      if (cost) this.sessionCostUsd += cost.usd;
+      return { ...outcome, model: item.job.model, autoModel: false, ...(cost ? { cost, sessionCostUsd: this.sessionCostUsd } : {}) };
+    } catch (error) {
+      if (isImageError(error) && error.kind === 'modelNotFound') this.models?.forget(settings);
+      throw error;
     }
   }
 
@@ -231,6 +253,17 @@ async function backgroundOf(request: GenerationRequest): Promise<Background | un
   } catch {
     return undefined; // the file went away: its conversation or the reference read says so
   }
+}
+
+function providerOf(settings: Settings): ProviderSettings {
+  return {
+    baseUrl: settings.baseUrl,
+    authHeader: settings.authHeader,
+    timeoutSeconds: settings.timeoutSeconds,
+    idleTimeoutSeconds: settings.idleTimeoutSeconds,
+    maxRetries: settings.maxRetries,
+    maxRequestBytes: settings.maxRequestBytes,
+  };
 }
 
 /** Reads reference images and detects their type from the bytes (the extension may lie). */

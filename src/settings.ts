@@ -1,5 +1,6 @@
 // Reads the geminiImage.* settings into an immutable, typed snapshot.
 import * as vscode from 'vscode';
+import { DEFAULT_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY, MIN_BATCH_CONCURRENCY } from './core/batch/adaptive';
 import { DEFAULT_BASE_URL, DEFAULT_MODEL, DEFAULT_OUTPUT_FOLDER } from './core/defaults';
 import type { AuthHeaderMode, OutputFormat } from './core/imageJob';
 import { maxRequestBytesFor } from './core/models';
@@ -27,6 +28,8 @@ export interface Settings {
   readonly maxRequestBytes: number;
   /** geminiImage.prices: the user's rows of the price table used for cost estimates. */
   readonly prices: Readonly<Record<string, ModelPrice>>;
+  /** geminiImage.batch.concurrency: requests a prompts-file run starts with at once (it adapts to 429s). */
+  readonly batchConcurrency: number;
 }
 
 /** VS Code's own proxy settings, as the HTTP layer needs them. */
@@ -69,6 +72,7 @@ export function readSettings(): Settings {
     openAfterSave: config.get<unknown>('openAfterSave') !== false,
     maxRequestBytes: maxRequestBytesFor(baseUrl, typeof maxRequestMB === 'number' ? Math.min(maxRequestMB, 2000) : 0),
     prices: Object.freeze(readPriceOverrides(config.get<unknown>('prices'))),
+    batchConcurrency: clampInteger(config.get<unknown>('batch.concurrency'), MIN_BATCH_CONCURRENCY, MAX_BATCH_CONCURRENCY, DEFAULT_BATCH_CONCURRENCY),
   });
 }
 

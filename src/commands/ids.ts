@@ -11,6 +11,7 @@ export const CommandIds = {
   generateMissingImage: 'geminiImage.generateMissingImage',
   generateFromSelection: 'geminiImage.generateFromSelection',
   showBatches: 'geminiImage.showBatches',
+  runBatch: 'geminiImage.runBatch',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

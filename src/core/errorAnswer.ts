@@ -120,6 +120,9 @@ const LOCATION_TEXT = /user location is not supported|not available in your (cou
 const SERVICE_DISABLED_TEXT = /has not been used in project \S+ before or it is disabled|Requests to this API \S+ method \S+ are blocked/i;
 const MODEL_UNAVAILABLE_TEXT = /无可用渠道|no available channel/i;
 
+/** Ends the message of a used-up daily quota: a batch stops on it instead of waiting. */
+export const DAILY_QUOTA_ADVICE = 'This is a daily quota: try again tomorrow, or use another key or plan.';
+
 export function causeOf(answer: ErrorAnswer): ErrorCause {
   const { status, detail, reason, gatewayCode } = answer;
   if (/thought.signature/i.test(detail)) return 'historyRejected';
@@ -221,7 +224,7 @@ export function errorFromAnswer(answer: ErrorAnswer, context: ErrorContext): Ima
     case 'quota': {
       const next =
         cause === 'dailyQuota'
-          ? ' This is a daily quota: try again tomorrow, or use another key or plan.'
+          ? ` ${DAILY_QUOTA_ADVICE}`
           : retryAfterMs !== undefined
             ? ` It asks to wait ${describeDuration(retryAfterMs)}: try again then, or check the plan and billing for this key.`
             : ' Wait a little and try again, or check the plan and billing for this key.';

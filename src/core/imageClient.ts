@@ -419,7 +419,8 @@ export class ImageClient {
       const retryable = isRetryableAnswer(errorKindOf(answer), status);
       const wait = retryable ? policy.waitAfter(attempt, headers, answer.json, this.clock.now()) : undefined;
       const daily = status === 429 && isDailyQuota(answer.json);
-      if (wait && !daily && policy.hasAttemptsAfter(attempt)) {
+      const handedBack = status === 429 && provider.retryQuota === false;
+      if (wait && !daily && !handedBack && policy.hasAttemptsAfter(attempt)) {
         if (wait.ms <= policy.capMs) {
           log.warn(`${line(received)}; retrying in ${describeDuration(wait.ms)} (${wait.source})`);
           await this.sleep(wait.ms, signal, host);

@@ -59,6 +59,8 @@ export interface ProviderSettings {
   /** Longest silence while the answer's body arrives before it counts as stalled (default 60 s). */
   readonly idleTimeoutSeconds?: number;
   readonly maxRetries: number;
+  /** false: a 429 is reported at once with the provider's wait instead of retried (a batch paces all its requests by it). */
+  readonly retryQuota?: boolean;
   readonly proxy?: ProxySettings;
   /** Largest request body the provider takes (default: maxRequestBytesFor the base URL). */
   readonly maxRequestBytes?: number;

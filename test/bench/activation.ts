@@ -22,7 +22,8 @@ function standIn(name: string): unknown {
 
 // esbuild copies the module's own keys, so the stand-in lists the API's top-level names.
 const API_NAMES = [
-  'CancellationTokenSource', 'CodeAction', 'CodeActionKind', 'ConfigurationTarget', 'Disposable', 'EventEmitter', 'FileSystemError',
+  'CancellationTokenSource', 'CodeAction', 'CodeActionKind', 'CodeLens', 'CompletionItem', 'CompletionItemKind', 'ConfigurationTarget',
+  'Diagnostic', 'DiagnosticSeverity', 'Disposable', 'EventEmitter', 'FileSystemError', 'SnippetString',
   'FileType', 'Hover', 'LanguageModelTextPart', 'LanguageModelToolResult', 'MarkdownString', 'Position', 'ProgressLocation', 'Range',
   'RelativePattern', 'Selection', 'StatusBarAlignment', 'TabInputCustom', 'TabInputText', 'ThemeIcon', 'Uri', 'ViewColumn', 'WorkspaceEdit', 'commands', 'env',
   'extensions', 'l10n', 'languages', 'lm', 'window', 'workspace',

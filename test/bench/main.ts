@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ProviderSettings } from '../../src/core/imageJob';
 import { removeRecipe } from '../../src/core/recipe';
+import { CLIMB_AFTER_SUCCESSES, DEFAULT_BATCH_CONCURRENCY } from '../../src/core/batch/adaptive';
+import { batchBench } from './batch';
 import { admin, genaiClient, minimalClient, ourClient, root, startServer, transferOnly, type Client } from './clients';
 
 const quick = process.argv.includes('--quick');
@@ -194,6 +196,19 @@ async function main(): Promise<void> {
     await admin(url, 'options', { latencyMs: 0 });
     say();
 
+    // 100 prompts at 60/min with 1 s answers (1K images). --quick: 20 prompts at 120/min with 500 ms answers and small
+    // images (10 s): at 100 ms per request a loaded 2-core machine's timer and scheduling delays alone are 20–30 % of
+    // each interval, and a steady-rate limiter makes every late start cost its full delay.
+    const batchShape = quick ? { prompts: 20, perMinute: 120, latencyMs: 500, smallImages: true } : { prompts: 100, perMinute: 60, latencyMs: 1000 };
+    const imageKind = batchShape.smallImages ? 'small images' : '1K images';
+    say(`## Batch against a rate limit (${batchShape.prompts} prompts, ${batchShape.perMinute} requests/min steady, ${batchShape.latencyMs} ms per answer, ${imageKind}, concurrency 4)`);
+    const batch = await batchBench(url, work, batchShape);
+    const batchRatio = batch.seconds / batch.idealSeconds;
+    say('| prompts | images | time | ideal (prompts ÷ rate) | time / ideal | 429s | concurrency over time |');
+    say('|---|---|---|---|---|---|---|');
+    say(`| ${batch.prompts} | ${batch.files} | ${batch.seconds.toFixed(1)} s | ${batch.idealSeconds.toFixed(1)} s | ${ratio(batchRatio)} | ${batch.throttled} | ${batch.limits.join(' → ')} |`);
+    say();
+
     say('## Activation (fresh process each run; Node built-ins preloaded as in the extension host; stand-in vscode module)');
     const dist = path.join(root, 'dist', 'extension.js');
     const dev = activation(dist);
@@ -217,7 +232,9 @@ async function main(): Promise<void> {
       }
     }
     say();
-    say(`Targets: 4K time ≤ 0.70× minimal and ≤ 0.60× genai; 1K ≤ 1.00× minimal; 4K memory ≤ 1.5× image; 4 variants ≤ 1.3×; activation ≤ 15 ms.`);
+    say(`Targets: 4K time ≤ 0.70× minimal and ≤ 0.60× genai; 1K ≤ 1.00× minimal; 4K memory ≤ 1.5× image; 4 variants ≤ 1.3×; activation ≤ 15 ms; batch ≤ 1.10× ideal.`);
+    const needed = DEFAULT_BATCH_CONCURRENCY - 1 + Math.ceil(Math.log2(batch.prompts / CLIMB_AFTER_SUCCESSES + 1));
+    say(`Batch: ${ratio(batchRatio)} of ideal ${batchRatio <= 1.1 ? '✓' : '✗'}; ${batch.throttled} 429s, at most ${needed} expected (the first burst of ${DEFAULT_BATCH_CONCURRENCY} less the one let through, plus one probe per doubling run of successes) ${batch.throttled <= needed ? '✓' : '✗'}`);
     for (const size of SIZES) say(`${size}: ours/minimal ${ratio(timeRatios[size].minimal)}, ours/genai ${ratio(timeRatios[size].genai)}`);
     say(`Bench took ${(performance.now() - started) / 1000 | 0} s.`);
     fs.mkdirSync(path.join(root, 'out', 'bench'), { recursive: true });

@@ -4,6 +4,8 @@
 //   1. a `?key=` query parameter is refused with 400 (the product must never put the token in the URL, so a
 //      request that does is refused loudly, like a proxy that forbids keys in URLs), then
 //   2. auth (Authorization: Bearer T or x-goog-api-key: T; missing or wrong -> 401), so a 401 beats any fault;
+//   2b. the rate limit (option `rateLimit`, also POST /__admin/options): over it, an immediate 429 RESOURCE_EXHAUSTED
+//      with QuotaFailure and RetryInfo as Google sends them (the queued fault waits for the next request);
 //   3. the next queued fault, if any, takes effect whatever the body says (simpler for tests);
 //      `delay` only waits, then the request carries on normally;
 //   4. body size (over 20 MB, or 100 MB as Google -> 400), JSON, unknown model (404), schema and model rules (400);
@@ -27,6 +29,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { BATCH_MAX_BODY_BYTES, BatchRoutes, type GeneratedAnswer } from './batchApi';
 import type { Fault } from './faults';
+import { perMinuteQuotaBody, RateLimiter, rateLimitProblem, type RateLimitOptions } from './rateLimit';
 import { base64Of, keyColourAsked, makeImage, MadeImage, PHOTO_MARKER } from './imageFactory';
 import { findModel, imageTokens, modelResource, pixelSize, SERVER_MODELS, ServerModel } from './models';
 import { checkRequest, decodeBase64, GOOGLE_MAX_REQUEST_BYTES, ImageRequest, MAX_REQUEST_BYTES, RequestProblem } from './requestCheck';
@@ -41,6 +44,7 @@ export interface GeminiServerOptions {
   holdBatches?: boolean; // Batch API: batches change state only through POST /__admin/batches/advance; default false
   batchPollsPerState?: number; // Batch API: polls a batch stays pending, then running (see batchApi.ts); default 1
   batchCreateStatus?: number; // Batch API: answer every batchGenerateContent with this error status (0 = off); default 0
+  rateLimit?: RateLimitOptions | null; // generateContent requests per minute; over it a Google-shaped 429 with RetryInfo; default none
 }
 
 export interface RecordedImage {
@@ -200,8 +204,10 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
     holdBatches: options.holdBatches ?? false,
     batchPollsPerState: options.batchPollsPerState ?? 1,
     batchCreateStatus: options.batchCreateStatus ?? 0,
+    rateLimit: options.rateLimit ?? null,
   };
   let current = { ...initial };
+  let limiter = current.rateLimit ? new RateLimiter(current.rateLimit) : undefined;
   const requests: RecordedRequest[] = [];
   const faults: Fault[] = [];
   /** What GET /__images/{name} answers: images linked from imageLink answers (and what their links lead to). */
@@ -645,6 +651,12 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       return;
     }
 
+    // Over the rate limit: answered at once, like Google, and the queued fault stays for the next request.
+    const limitedFor = limiter?.take();
+    if (limitedFor !== undefined && current.rateLimit) {
+      sendJson(res, record, 429, perMinuteQuotaBody(modelId, current.rateLimit.requestsPerMinute, limitedFor));
+      return;
+    }
     const fault = faults.shift();
     await wait(current.latencyMs);
     if (closing) return;
@@ -816,6 +828,11 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
             sendJson(res, undefined, 400, { ok: false, error: 'expected a JSON object of options' });
             return;
           }
+          const problem = rateLimitProblem((partial as Record<string, unknown>).rateLimit);
+          if (problem !== undefined) {
+            sendJson(res, undefined, 400, { ok: false, error: problem });
+            return;
+          }
           server.setOptions(partial as Partial<GeminiServerOptions>);
           sendJson(res, undefined, 200, { ok: true });
           return;
@@ -885,6 +902,10 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       if (partial.holdBatches !== undefined) current.holdBatches = partial.holdBatches;
       if (partial.batchPollsPerState !== undefined) current.batchPollsPerState = partial.batchPollsPerState;
       if (partial.batchCreateStatus !== undefined) current.batchCreateStatus = partial.batchCreateStatus;
+      if (partial.rateLimit !== undefined) {
+        current.rateLimit = partial.rateLimit;
+        limiter = partial.rateLimit ? new RateLimiter(partial.rateLimit) : undefined;
+      }
     },
     batches: batchRoutes,
     reset(): void {
@@ -893,6 +914,7 @@ export async function startGeminiServer(options: GeminiServerOptions = {}): Prom
       faults.length = 0;
       linked.clear();
       current = { ...initial, tokens: [...initial.tokens] };
+      limiter = current.rateLimit ? new RateLimiter(current.rateLimit) : undefined;
       counter = 0;
     },
     async close(): Promise<void> {

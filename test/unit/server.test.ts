@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { OTHER_TOKEN, SENTINEL_TOKEN } from '../sentinel';
 import { GeminiServer, startGeminiServer } from '../server/geminiServer';
 import { encodeJpeg, encodePng } from '../server/imageFactory';
+import { RateLimiter } from '../server/rateLimit';
 
 const SMALL_PNG = encodePng('reference png', 8, 6);
 const SMALL_JPEG = encodeJpeg('reference jpeg', 16, 16);
@@ -574,4 +575,66 @@ test('the CLI prints its URL and stops on SIGTERM', async () => {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
+});
+
+describe('Gemini test server rate limit', () => {
+  let server: GeminiServer;
+  before(async () => {
+    server = await startGeminiServer({ smallImages: true });
+  });
+  after(async () => {
+    await server.close();
+  });
+  beforeEach(() => server.reset());
+
+  test('over the limit: an immediate 429 RESOURCE_EXHAUSTED with QuotaFailure and RetryInfo; the queued fault waits', async () => {
+    const options = await fetch(`${server.url}/__admin/options`, { method: 'POST', body: JSON.stringify({ rateLimit: { requestsPerMinute: 1, burst: 2 }, latencyMs: 0 }) });
+    assert.equal(options.status, 200);
+    assert.equal((await generate(server, 'gemini-3.1-flash-image', prompt('first'))).status, 200);
+    assert.equal((await generate(server, 'gemini-3.1-flash-image', prompt('second'))).status, 200);
+    server.enqueue({ kind: 'refused', reason: 'IMAGE_SAFETY' });
+    const limited = await generate(server, 'gemini-3.1-flash-image', prompt('third'));
+    assert.equal(limited.status, 429);
+    const answer = (await limited.json()) as Answer;
+    assert.equal(answer.error?.status, 'RESOURCE_EXHAUSTED');
+    const types = (answer.error?.details ?? []).map((detail) => detail['@type']);
+    assert.deepEqual(types, ['type.googleapis.com/google.rpc.Help', 'type.googleapis.com/google.rpc.QuotaFailure', 'type.googleapis.com/google.rpc.RetryInfo']);
+    const delay = String(answer.error?.details?.[2].retryDelay);
+    assert.match(delay, /^\d+(\.\d+)?s$/);
+    // A minute per request, a little of it gone: the next one is free in just under 60 s.
+    assert.ok(Number(delay.slice(0, -1)) > 50 && Number(delay.slice(0, -1)) <= 60, delay);
+    assert.match(answer.error?.message ?? '', /Please retry in [\d.]+s\./);
+    const violation = (answer.error?.details?.[1].violations as Record<string, unknown>[])[0];
+    assert.equal(violation.quotaId, 'GenerateRequestsPerMinutePerProjectPerModel');
+    assert.equal(violation.quotaValue, '1');
+    assert.deepEqual(server.requests.map((request) => request.status), [200, 200, 429]);
+    // Lifting the limit lets the queued fault answer the next request.
+    await fetch(`${server.url}/__admin/options`, { method: 'POST', body: JSON.stringify({ rateLimit: null }) });
+    const refused = (await (await generate(server, 'gemini-3.1-flash-image', prompt('fourth'))).json()) as Answer;
+    assert.equal(refused.candidates?.[0]?.finishReason, 'IMAGE_SAFETY');
+  });
+
+  test('bad rate limit options are refused over HTTP', async () => {
+    for (const rateLimit of [{ requestsPerMinute: 0 }, { requestsPerMinute: 'many' }, { requestsPerMinute: 5, burst: 0 }, [1]]) {
+      const response = await fetch(`${server.url}/__admin/options`, { method: 'POST', body: JSON.stringify({ rateLimit }) });
+      assert.equal(response.status, 400, JSON.stringify(rateLimit));
+    }
+  });
+
+  test('the bucket: a steady rate after the burst, the wait until the next request is free', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ requestsPerMinute: 60, burst: 2 }, () => now);
+    assert.equal(limiter.take(), undefined);
+    assert.equal(limiter.take(), undefined);
+    assert.equal(limiter.take(), 1000);
+    now = 400;
+    assert.equal(limiter.take(), 600);
+    now = 1000;
+    assert.equal(limiter.take(), undefined);
+    assert.equal(limiter.take(), 1000);
+    now = 10_000;
+    assert.equal(limiter.take(), undefined);
+    assert.equal(limiter.take(), undefined, 'a quiet spell refills the burst, no more');
+    assert.equal(limiter.take(), 1000);
+  });
 });

@@ -1,6 +1,7 @@
 // The contract between prompt files (what a user asks for, line by line) and the two ways a batch runs:
 // interactive requests (src/batch/runBatch.ts) and Google's Batch API (src/batch/batchApiMode.ts).
 import type { ImageJob } from '../imageJob';
+import type { Background } from '../presets';
 
 export type BatchMode = 'interactive' | 'batch';
 
@@ -31,4 +32,6 @@ export interface PreparedBatchItem<L> {
   /** The folder outputs are saved into (checked to be inside the workspace). */
   readonly folder: L;
   readonly preset?: string;
+  /** "transparent": the image is asked for on a key colour that is removed after it is saved (interactive runs only). */
+  readonly background?: Background;
 }

@@ -1,0 +1,415 @@
+// "Run Image Batch…": every line of a prompts file (or `{jobs}`) checked, then run at an adaptive concurrency with one
+// progress notification, resumable (images already there with the same recipe are skipped), results beside the file.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { describeBatchProgress, runAdaptively } from '../core/batch/adaptive';
+import { BATCH_MODES, promptFileKind, type ParsedPromptFile } from '../core/batch/promptFile';
+import { claimExisting, recipeKeyOf, isOutputName, type ExistingImage } from '../core/batch/resume';
+import type { RememberedBatch } from '../core/batch/batchRecord';
+import { formatResults, resultsFileName, type ResultLine } from '../core/batch/results';
+import type { BatchMode } from '../core/batch/types';
+import type { Usage } from '../core/imageJob';
+import { sumUsage } from '../core/jobs/runImageJob';
+import { describeCost } from '../core/prices';
+import { notificationText } from '../core/notificationText';
+import { readRecipe } from '../core/recipe';
+import { systemClock } from '../core/retry';
+import type { GenerationOutcome } from '../generation';
+import { readSettings, type Settings } from '../settings';
+import type { GenerationContext } from '../commands/runGeneration';
+import { runBatchApiMode, type BatchApiMode, type BatchApiRunResult } from './batchApiMode';
+import { describeProblems, parseJobsArgument, prepareJobs, readPromptsFile, referenceProblems, type PreparedJob } from './promptSource';
+
+/** The services a batch uses: the generator's for interactive runs, Batch API mode for `mode: "batch"`. */
+export type BatchContext = GenerationContext & { readonly batchApi: BatchApiMode };
+
+/** What the command resolves to for programmatic callers (fsPaths for file: URIs, URI strings otherwise). */
+export interface BatchRunResult {
+  readonly files: string[];
+  readonly failures: { line: number; message: string }[];
+  readonly skipped: number;
+  /** The results file written beside the prompts file (absent for `{jobs}`). */
+  readonly resultsFile?: string;
+}
+
+interface BatchArgs {
+  readonly file?: vscode.Uri;
+  readonly jobs?: unknown;
+  readonly mode?: BatchMode;
+  /** Only this line of the file (the "Run this line" CodeLens). */
+  readonly line?: number;
+}
+
+/** Enough of a recipe's head to find it: it sits after PNG's IHDR or JPEG's APP0/APP1 segments. */
+const RECIPE_HEAD_BYTES = 256 * 1024;
+
+export async function runBatch(context: BatchContext, raw?: unknown): Promise<BatchRunResult | undefined> {
+  const programmatic = raw !== undefined && !(raw instanceof vscode.Uri);
+  try {
+    const args = parseArgs(raw);
+    const file = args.jobs === undefined ? (args.file ?? (await askForPromptsFile())) : undefined;
+    if (args.jobs === undefined && !file) return undefined;
+    return await runChecked(context, args, file);
+  } catch (error) {
+    const message = notificationText(error instanceof Error ? error.message : String(error));
+    context.log.error(`Batch: ${message}`);
+    if (programmatic) throw new Error(message);
+    void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => choice && context.log.show());
+    return undefined;
+  }
+}
+
+async function runChecked(context: BatchContext, args: BatchArgs, file: vscode.Uri | undefined): Promise<BatchRunResult> {
+  const settings = readSettings();
+  let parsed: ParsedPromptFile;
+  if (file) {
+    if (!promptFileKind(file.path)) throw new Error(`${path.posix.basename(file.path)} is not a prompts file: name it *.prompts.jsonl or *.prompts.txt.`);
+    // Its results file is written beside it: only inside the workspace.
+    if (!vscode.workspace.getWorkspaceFolder(file)) throw new Error(`${file.scheme === 'file' ? file.fsPath : file.toString()} is not inside the workspace: open its folder, or move the prompts file into the workspace.`);
+    parsed = await readPromptsFile(file, settings);
+  } else {
+    parsed = parseJobsArgument(args.jobs, settings);
+  }
+  const only = args.line;
+  const jobs = only === undefined ? parsed.jobs : parsed.jobs.filter((job) => job.line === only);
+  const problems = [...parsed.problems.filter((problem) => only === undefined || problem.line === only), ...(await referenceProblems(jobs, file))];
+  if (problems.length > 0) throw new Error(describeProblems(problems));
+  if (jobs.length === 0) throw new Error(only === undefined ? 'There is nothing to run.' : `Line ${only} has no prompt to run.`);
+  if (!vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder before running a batch: its images are saved into the workspace.');
+  await context.generator.tokenFor(settings);
+
+  const prepared = await prepareJobs(jobs, file, settings, { generator: context.generator, models: context.catalog });
+  const mode = args.mode ?? parsed.mode ?? 'interactive';
+  context.log.info(`Batch ${file ? vscode.workspace.asRelativePath(file) : '(jobs)'}: ${prepared.length} item(s), mode ${mode}`);
+  const transparent = prepared.filter((entry) => entry.item.background === 'transparent').map((entry) => entry.item.line);
+  if (mode === 'batch' && transparent.length > 0) {
+    throw new Error(
+      `${transparent.length === 1 ? `Line ${transparent[0]} asks` : `Lines ${transparent.join(', ')} ask`} for a transparent background, which is made after each image ` +
+        'arrives and Batch API mode does not do yet: run this file with mode "interactive", or use a preset without a transparent background.',
+    );
+  }
+  const plan = await planRun(context, prepared);
+  return mode === 'batch' ? runWithBatchApi(context, plan, file) : runInteractive(context, settings, plan, file);
+}
+
+type PlannedJob = PreparedJob & { readonly have: readonly vscode.Uri[] };
+
+interface RunPlan {
+  /** Lines already made with the same recipe. */
+  readonly results: Map<number, ResultLine>;
+  readonly toRun: readonly PlannedJob[];
+  readonly skipped: number;
+}
+
+/** Which lines are already made (skipped) and how many images each other line still needs. */
+async function planRun(context: GenerationContext, prepared: readonly PreparedJob[]): Promise<RunPlan> {
+  const existing = await existingImages(prepared);
+  const claims = claimExisting(
+    prepared.map(({ item, variants }) => ({ folder: item.folder.toString(), slug: item.slug, key: recipeKeyOf(item.job, item.preset, item.background), variants })),
+    existing,
+  );
+  const results = new Map<number, ResultLine>();
+  const toRun: PlannedJob[] = [];
+  prepared.forEach((entry, index) => {
+    const have = claims[index];
+    if (have.length >= entry.variants) {
+      results.set(entry.item.line, { line: entry.item.line, status: 'skipped', files: have.map(relative), model: entry.item.job.model, message: 'Already made with the same recipe.' });
+    } else {
+      toRun.push({ ...entry, have });
+    }
+  });
+  const skipped = prepared.length - toRun.length;
+  if (skipped > 0) context.log.info(`Batch: ${skipped} item(s) already made with the same recipe, skipped`);
+  return { results, toRun, skipped };
+}
+
+/**
+ * Google's Batch API: one request per missing image (keys `line-N`, `line-N-2`…), saved by Batch API mode; the results
+ * file is written here like an interactive run's (files matched to lines by name, folder and order).
+ */
+async function runWithBatchApi(context: BatchContext, plan: RunPlan, file: vscode.Uri | undefined): Promise<BatchRunResult> {
+  const { results, toRun, skipped } = plan;
+  const items = toRun.flatMap((entry) =>
+    Array.from({ length: entry.variants - entry.have.length }, (_, index) => ({ ...entry.item, key: index === 0 ? entry.item.key : `${entry.item.key}-${index + 1}` })),
+  );
+  const result = await runBatchApiMode(file, items, context.batchApi);
+  const failures = [...result.failures].sort((a, b) => a.line - b.line);
+  const lines = batchResultLines(
+    toRun.map((entry) => ({ line: entry.item.line, folder: entry.item.folder.toString(), slug: entry.item.slug, model: entry.item.job.model, wanted: entry.variants - entry.have.length, have: entry.have })),
+    result,
+  );
+  for (const line of lines) results.set(line.line, line);
+  return finish(context, file, results, { files: [...result.files], failures, skipped, throttled: 0 });
+}
+
+/** A finished Batch API run's lines: its files matched to lines by folder, name and order, its failures by line. */
+function batchResultLines(
+  entries: readonly { line: number; folder: string; slug: string; model: string; wanted: number; have: readonly vscode.Uri[] }[],
+  result: BatchApiRunResult,
+): ResultLine[] {
+  const unclaimed = [...result.files];
+  return entries.map((entry) => {
+    const made: vscode.Uri[] = [];
+    for (let i = 0; i < unclaimed.length && made.length < entry.wanted; ) {
+      const candidate = unclaimed[i];
+      if (candidate.toString().startsWith(`${entry.folder}/`) && isOutputName(entry.slug, path.posix.basename(candidate.path))) {
+        made.push(candidate);
+        unclaimed.splice(i, 1);
+      } else i++;
+    }
+    const failure = result.failures.find((candidate) => candidate.line === entry.line);
+    return {
+      line: entry.line,
+      status: failure ? 'failed' : 'ok',
+      files: [...entry.have, ...made].map(relative),
+      model: entry.model,
+      ...(failure ? { message: failure.message } : {}),
+    };
+  });
+}
+
+/**
+ * A Batch API run that finished after a window reload (nobody was waiting for it): its lines are written into the
+ * prompts file's results file, the other lines kept as they were.
+ */
+export async function recordResumedBatch(batch: RememberedBatch, result: BatchApiRunResult): Promise<void> {
+  if (!batch.promptsFile) return;
+  const file = vscode.Uri.parse(batch.promptsFile, true);
+  if (!vscode.workspace.getWorkspaceFolder(file)) return;
+  const resultsFile = vscode.Uri.joinPath(file, '..', resultsFileName(path.posix.basename(file.path)));
+  const kept = new Map<number, ResultLine>();
+  try {
+    for (const text of new TextDecoder().decode(await vscode.workspace.fs.readFile(resultsFile)).split('\n')) {
+      try {
+        const line = JSON.parse(text) as ResultLine;
+        if (typeof line.line === 'number') kept.set(line.line, line);
+      } catch {
+        // not one of ours: dropped
+      }
+    }
+  } catch {
+    // no results file yet
+  }
+  const wanted = new Map<number, { line: number; folder: string; slug: string; model: string; wanted: number; have: vscode.Uri[] }>();
+  for (const item of batch.items) {
+    const entry = wanted.get(item.line) ?? { line: item.line, folder: item.folder, slug: item.slug, model: item.job.model, wanted: 0, have: [] };
+    entry.wanted++;
+    wanted.set(item.line, entry);
+  }
+  for (const line of batchResultLines([...wanted.values()], result)) kept.set(line.line, line);
+  await vscode.workspace.fs.writeFile(resultsFile, new TextEncoder().encode(formatResults([...kept.values()])));
+}
+
+async function runInteractive(context: GenerationContext, settings: Settings, plan: RunPlan, file: vscode.Uri | undefined): Promise<BatchRunResult> {
+  const { results, toRun } = plan;
+
+  // Every image is its own request through the scheduler, so each 429 is seen (and paced by) and the concurrency
+  // counts requests, whatever the variants of a line.
+  const units = toRun.flatMap((entry) => Array.from({ length: entry.variants - entry.have.length }, () => entry));
+  const title = notificationText(`Image batch${file ? ` ${path.posix.basename(file.path)}` : ''}`);
+  const started = Date.now();
+  let done = 0;
+  let failed = 0;
+  const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, cancellation) => {
+    const abort = new AbortController();
+    const subscription = cancellation.onCancellationRequested(() => abort.abort());
+    const report = (): void => progress.report({ message: describeBatchProgress({ done, total: units.length, failed, elapsedMs: Date.now() - started }) });
+    report();
+    try {
+      return await runAdaptively<(typeof units)[number], GenerationOutcome>(
+        units,
+        (entry, signal) => context.generator.runBatchItem(settings, entry.item, 1, signal),
+        {
+          concurrency: settings.batchConcurrency,
+          clock: systemClock,
+          signal: abort.signal,
+          onSettled: (outcome) => {
+            done++;
+            if (outcome.status !== 'ok') failed++;
+            report();
+          },
+          onThrottled: (entry, waitMs, limit) =>
+            context.log.warn(`Batch: line ${entry.item.line} met the provider's rate limit; waiting ${Math.round(waitMs)} ms, ${limit} at a time now`),
+        },
+      );
+    } finally {
+      subscription.dispose();
+    }
+  });
+
+  const byLine = new Map<number, { entry: (typeof toRun)[number]; made: vscode.Uri[]; usages: Usage[]; cost: number; errors: string[] }>();
+  for (const entry of toRun) byLine.set(entry.item.line, { entry, made: [], usages: [], cost: 0, errors: [] });
+  for (const outcome of run.outcomes) {
+    const line = byLine.get(outcome.item.item.line);
+    if (!line) continue;
+    if (outcome.status === 'ok') {
+      line.made.push(...outcome.result.files);
+      if (outcome.result.usage) line.usages.push(outcome.result.usage);
+      line.cost += outcome.result.cost?.usd ?? 0;
+    } else {
+      line.errors.push(outcome.error instanceof Error ? outcome.error.message : String(outcome.error));
+    }
+  }
+  const files: vscode.Uri[] = [];
+  const failures: { line: number; message: string }[] = [];
+  for (const [number, { entry, made, usages, cost, errors }] of byLine) {
+    files.push(...made);
+    const wanted = entry.variants - entry.have.length;
+    const message = errors.length === 0 ? undefined : errors.length < wanted ? `${errors.length} of ${wanted} images failed: ${errors[0]}` : errors[0];
+    if (message) failures.push({ line: number, message });
+    const usage = sumUsage(usages);
+    results.set(number, {
+      line: number,
+      status: message ? 'failed' : 'ok',
+      files: [...entry.have, ...made].map(relative),
+      model: entry.item.job.model,
+      ...(message ? { message } : {}),
+      ...(usage ? { usage } : {}),
+      ...(usages.length > 0 && cost > 0 ? { costUsd: cost } : {}),
+    });
+  }
+  failures.sort((a, b) => a.line - b.line);
+  return finish(context, file, results, { files, failures, skipped: plan.skipped, throttled: run.throttled });
+}
+
+/** Writes the results file beside the prompts file, says how it went, and makes the command's result. */
+async function finish(
+  context: GenerationContext,
+  file: vscode.Uri | undefined,
+  results: ReadonlyMap<number, ResultLine>,
+  outcome: { files: readonly vscode.Uri[]; failures: { line: number; message: string }[]; skipped: number; throttled: number },
+): Promise<BatchRunResult> {
+  const { files, failures, skipped, throttled } = outcome;
+  const resultsFile = file ? vscode.Uri.joinPath(file, '..', resultsFileName(path.posix.basename(file.path))) : undefined;
+  if (resultsFile) await vscode.workspace.fs.writeFile(resultsFile, new TextEncoder().encode(formatResults([...results.values()])));
+  context.log.info(`Batch done: ${files.length} image(s) saved, ${failures.length} failed, ${skipped} skipped, ${throttled} rate-limit answer(s)`);
+  announce(context, { saved: files.length, failed: failures.length, skipped, cost: totalCost(results), resultsFile });
+  return { files: files.map(pathOf), failures, skipped, ...(resultsFile ? { resultsFile: pathOf(resultsFile) } : {}) };
+}
+
+/** Images already in the items' folders under their names, with their recipes (read from each file's head). */
+async function existingImages(prepared: readonly PreparedJob[]): Promise<ExistingImage<vscode.Uri>[]> {
+  const folders = new Map<string, { uri: vscode.Uri; slugs: Set<string> }>();
+  for (const { item } of prepared) {
+    const entry = folders.get(item.folder.toString()) ?? { uri: item.folder, slugs: new Set<string>() };
+    entry.slugs.add(item.slug);
+    folders.set(item.folder.toString(), entry);
+  }
+  const found: ExistingImage<vscode.Uri>[] = [];
+  for (const [key, { uri, slugs }] of folders) {
+    const names = (await listFiles(uri)).filter((name) => [...slugs].some((slug) => isOutputName(slug, name))).sort(byNumber);
+    for (const name of names) {
+      const location = vscode.Uri.joinPath(uri, name);
+      const recipe = readRecipe(await readHead(location).catch(() => new Uint8Array()));
+      if (recipe) found.push({ location, folder: key, name, recipe });
+    }
+  }
+  return found;
+}
+
+/** The folder's file names; none when it does not exist yet (nothing made yet). */
+async function listFiles(folder: vscode.Uri): Promise<string[]> {
+  try {
+    if (folder.scheme === 'file') return (await fs.readdir(folder.fsPath, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name);
+    return (await vscode.workspace.fs.readDirectory(folder)).filter(([, type]) => type === vscode.FileType.File).map(([name]) => name);
+  } catch {
+    return [];
+  }
+}
+
+/** "fox.png" before "fox-2.png" before "fox-10.png". */
+function byNumber(a: string, b: string): number {
+  const number = (name: string): number => Number(/-(\d+)\.[^.]+$/.exec(name)?.[1] ?? 1);
+  return number(a) - number(b) || a.localeCompare(b);
+}
+
+async function readHead(uri: vscode.Uri): Promise<Uint8Array> {
+  if (uri.scheme !== 'file') return vscode.workspace.fs.readFile(uri);
+  const handle = await fs.open(uri.fsPath, 'r');
+  try {
+    const buffer = Buffer.alloc(RECIPE_HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function totalCost(results: ReadonlyMap<number, ResultLine>): number | undefined {
+  const costs = [...results.values()].map((line) => line.costUsd).filter((cost): cost is number => cost !== undefined);
+  return costs.length > 0 ? costs.reduce((a, b) => a + b, 0) : undefined;
+}
+
+function announce(
+  context: GenerationContext,
+  summary: { saved: number; failed: number; skipped: number; cost?: number; resultsFile?: vscode.Uri },
+): void {
+  const parts = [`${summary.saved} image${summary.saved === 1 ? '' : 's'} saved`];
+  if (summary.failed > 0) parts.push(`${summary.failed} failed`);
+  if (summary.skipped > 0) parts.push(`${summary.skipped} already made, skipped`);
+  if (summary.cost !== undefined) parts.push(describeCost({ usd: summary.cost, priceOf: '', custom: Object.keys(readSettings().prices).length > 0 }));
+  const text = `Image batch done: ${parts.join(' · ')}.`;
+  const actions = [...(summary.resultsFile ? ['Open Results'] : []), ...(summary.failed > 0 ? ['Show Log'] : [])];
+  const shown = summary.failed > 0 ? vscode.window.showWarningMessage(text, ...actions) : vscode.window.showInformationMessage(text, ...actions);
+  void shown.then((choice) => {
+    if (choice === 'Open Results' && summary.resultsFile) void vscode.window.showTextDocument(summary.resultsFile, { preview: true });
+    if (choice === 'Show Log') context.log.show();
+  });
+}
+
+function parseArgs(raw: unknown): BatchArgs {
+  if (raw === undefined || raw === null) return {};
+  if (raw instanceof vscode.Uri) return { file: raw };
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('Run Image Batch takes {file} or {jobs}, and optionally mode.');
+  const args = raw as Record<string, unknown>;
+  const unknown = Object.keys(args).filter((key) => !['file', 'jobs', 'mode', 'line'].includes(key));
+  if (unknown.length > 0) throw new Error(`Run Image Batch does not take ${unknown.map((key) => `"${key}"`).join(', ')}: give {file} or {jobs}, and optionally mode.`);
+  if ((args.file === undefined) === (args.jobs === undefined)) throw new Error('Run Image Batch takes either {file} (a *.prompts.jsonl or *.prompts.txt file) or {jobs}, not both or neither.');
+  if (args.mode !== undefined && !(BATCH_MODES as readonly unknown[]).includes(args.mode)) throw new Error('"mode" must be "interactive" or "batch".');
+  if (args.line !== undefined && !(typeof args.line === 'number' && Number.isInteger(args.line) && args.line >= 1)) throw new Error('"line" must be a line number.');
+  return {
+    ...(args.file !== undefined ? { file: fileUri(args.file) } : {}),
+    ...(args.jobs !== undefined ? { jobs: args.jobs } : {}),
+    ...(args.mode !== undefined ? { mode: args.mode as BatchMode } : {}),
+    ...(args.line !== undefined ? { line: args.line as number } : {}),
+  };
+}
+
+/** A Uri, an absolute path, a URI string, or a path relative to the (first) workspace folder. */
+function fileUri(value: unknown): vscode.Uri {
+  if (value instanceof vscode.Uri) return value;
+  if (typeof value !== 'string' || value.trim() === '') throw new Error('"file" must be a path or Uri of a *.prompts.jsonl or *.prompts.txt file.');
+  const text = value.trim();
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(text)) return vscode.Uri.parse(text, true);
+  if (path.isAbsolute(text)) return vscode.Uri.file(text);
+  const root = vscode.workspace.workspaceFolders?.[0];
+  if (!root) throw new Error(`"${text}" is relative, but no folder is open.`);
+  return vscode.Uri.joinPath(root.uri, text);
+}
+
+/** The active editor's prompts file, else one the user picks from the workspace's. */
+async function askForPromptsFile(): Promise<vscode.Uri | undefined> {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && promptFileKind(active.path)) return active;
+  const found = await vscode.workspace.findFiles('**/*.prompts.{jsonl,txt}', '**/node_modules/**', 200);
+  if (found.length === 0) {
+    void vscode.window.showInformationMessage(
+      'No prompts file in this workspace. Create one named like covers.prompts.jsonl (one {"prompt": …} per line) or covers.prompts.txt (one prompt per line).',
+    );
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    found.map((uri) => ({ label: path.posix.basename(uri.path), description: vscode.workspace.asRelativePath(uri), uri })),
+    { title: 'Run Image Batch', placeHolder: 'Choose a prompts file' },
+  );
+  return picked?.uri;
+}
+
+function relative(uri: vscode.Uri): string {
+  return vscode.workspace.asRelativePath(uri, false);
+}
+
+function pathOf(uri: vscode.Uri): string {
+  return uri.scheme === 'file' ? uri.fsPath : uri.toString();
+}
