@@ -14,5 +14,8 @@ export function runOptions(choices: ComposeChoices, model: ModelChoice | undefin
     thinkingLevel: optional(choices.thinkingLevel ?? AUTO),
     grounding: choices.grounding === true ? true : undefined,
     variants: choices.variants,
+    // The host expands the preset's template (src/presets.ts); the controls already hold its defaults.
+    ...(choices.preset === undefined ? {} : { preset: choices.preset }),
+    ...(choices.background === 'transparent' ? { background: 'transparent' as const } : {}),
   };
 }
