@@ -261,9 +261,11 @@ export default uiSuite('Image Studio panel', [
     await widenSidebar(page, 400);
     await frame.locator('#preset').focus();
     const sidebar = await page.locator('.part.sidebar').boundingBox();
-    if (sidebar) {
+    const options = await frame.locator('.options').boundingBox();
+    if (sidebar && options) {
       const dir = path.resolve(__dirname, '..', '..', 'test-results', 'screenshots');
-      await page.screenshot({ path: path.join(dir, 'panel-preset-sidebar.png'), clip: { x: 0, y: 0, width: sidebar.x + sidebar.width, height: Math.min(sidebar.y + sidebar.height, 760) } });
+      const height = Math.min(sidebar.y + sidebar.height, options.y + options.height + 16);
+      await page.screenshot({ path: path.join(dir, 'panel-preset-sidebar.png'), clip: { x: 0, y: 0, width: sidebar.x + sidebar.width, height } });
     }
     // The steps after this one write their prompts as they are.
     await frame.locator('#preset').selectOption({ label: 'None' });
