@@ -3,6 +3,7 @@ import { AUTO, MAX_PROMPT_BYTES, type ComposeChoices, type HistoryItem, type Mod
 import { byId, el, fillSelect, icon, iconButton, showNotice } from './dom';
 import { baseName, estimateRequestBytes, formatBytes, truncate, utf8Length } from './format';
 import type { HostChannel } from './host';
+import { presetChange } from './presetChoice';
 
 const IS_MAC = navigator.userAgent.includes('Mac');
 const FORMAT_LABELS: Record<string, string> = { auto: 'Auto', png: 'PNG', jpeg: 'JPEG' };
@@ -156,19 +157,8 @@ export class Compose {
 
   /** A preset's defaults go into the controls (what the run sends is what they show); None leaves them as they are. */
   private choosePreset(name: string): void {
-    const preset = this.state?.presets.find((candidate) => candidate.name === name);
-    if (!preset) {
-      this.choose({ preset: undefined });
-      return;
-    }
-    const offered = (id: string | undefined): boolean => id !== undefined && (this.state?.models.some((model) => model.id === id) ?? false);
-    this.choose({
-      preset: preset.name,
-      ...(offered(preset.model) ? { model: preset.model } : {}),
-      ...(preset.aspectRatio ? { aspectRatio: preset.aspectRatio } : {}),
-      ...(preset.imageSize ? { imageSize: preset.imageSize } : {}),
-      ...(preset.background === 'transparent' ? { background: 'transparent' as const } : {}),
-    });
+    if (!this.state) return;
+    this.choose(presetChange(name, this.state.presets, this.state.models));
   }
 
   private remember(): void {

@@ -267,9 +267,24 @@ export default uiSuite('Image Studio panel', [
       const height = Math.min(sidebar.y + sidebar.height, options.y + options.height + 16);
       await page.screenshot({ path: path.join(dir, 'panel-preset-sidebar.png'), clip: { x: 0, y: 0, width: sidebar.x + sidebar.width, height } });
     }
-    // The steps after this one write their prompts as they are.
-    await frame.locator('#preset').selectOption({ label: 'None' });
+
+    // A workspace preset shows up as soon as the settings say so; one that asks for a transparent background ticks the box.
+    setWorkspaceSettings(workspace, {
+      'geminiImage.presets': [{ name: 'House cut-out', template: '{prompt}, in our flat house style', aspectRatio: '4:3', background: 'transparent' }],
+    });
+    const house = frame.locator('#preset option', { hasText: 'House cut-out (workspace)' });
+    await house.waitFor({ state: 'attached', timeout: 15_000 });
+    assert.equal(await frame.locator('#transparent').isChecked(), false);
+    await frame.locator('#preset').selectOption({ label: 'House cut-out (workspace)' });
+    assert.equal(await frame.locator('#transparent').isChecked(), true, 'a transparent preset did not tick Transparent background');
+    assert.equal(await frame.locator('#aspect-ratio').inputValue(), '4:3');
+    // Removed from the settings, it leaves the picker and the panel is back on None.
+    setWorkspaceSettings(workspace, { 'geminiImage.presets': [] });
+    await house.waitFor({ state: 'detached', timeout: 15_000 });
+    assert.equal(await frame.locator('#preset').inputValue(), '');
     await frame.locator('#preset-description', { hasText: 'The prompt is sent as written.' }).waitFor();
+    // The steps after this one write their prompts as they are, opaque.
+    await frame.locator('#transparent').uncheck();
   }),
 
   step('a refusal shows the model’s message and finishReason inline, with Retry', async ({ gemini }) => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { BUILT_IN_PRESETS, allPresets, applyPreset, findPreset } from '../../src/core/presets';
 import { describeChoices, fitChoices, modelChoice, modelChoices, presetViews, resolveChoices } from '../../src/panel/choices';
 import { runOptions } from '../../src/panel/runOptions';
+import { presetChange } from '../../src/webview/presetChoice';
 import type { ComposeChoices } from '../../src/shared/protocol';
 
 const plain: ComposeChoices = {
@@ -91,4 +92,36 @@ test('changing the model keeps the preset and the background; the job card names
   assert.equal(fitted.preset, 'Sticker');
   assert.equal(fitted.background, 'transparent');
   assert.equal(describeChoices(fitted, modelChoice('gemini-2.5-flash-image')), 'Sticker · 1:1 · transparent');
+});
+
+test('choosing a preset in the panel puts its defaults into the pickers; None leaves them alone', () => {
+  const models = modelChoices('auto');
+  const { presets } = allPresets(
+    [
+      { name: 'Pro poster', template: 'A poster of {prompt}', model: 'gemini-3-pro-image-preview', imageSize: '2K', aspectRatio: '2:3' },
+      { name: 'Cut-out', template: '{prompt} on a flat background', background: 'transparent' },
+      { name: 'Gateway only', template: '{prompt}', model: 'not-offered-here' },
+    ],
+    undefined,
+  );
+  const views = presetViews(presets);
+  assert.deepEqual(presetChange('App icon', views, models), { preset: 'App icon', aspectRatio: '1:1' });
+  assert.deepEqual(presetChange('Pro poster', views, models), { preset: 'Pro poster', model: 'gemini-3-pro-image-preview', aspectRatio: '2:3', imageSize: '2K' });
+  assert.deepEqual(presetChange('Cut-out', views, models), { preset: 'Cut-out', background: 'transparent' });
+  // A model hint the pickers do not offer is left out; the preset still applies.
+  assert.deepEqual(presetChange('Gateway only', views, models), { preset: 'Gateway only' });
+  assert.deepEqual(presetChange('', views, models), { preset: undefined });
+  assert.deepEqual(presetChange('Removed meanwhile', views, models), { preset: undefined });
+  // Applied to the choices and fitted to the model, the run sends what the pickers show.
+  const chosen = fitChoices({ ...plain, ...presetChange('Pro poster', views, models) } as ComposeChoices, modelChoice('gemini-3-pro-image-preview'));
+  assert.deepEqual(runOptions(chosen, modelChoice('gemini-3-pro-image-preview')), {
+    model: 'gemini-3-pro-image-preview',
+    aspectRatio: '2:3',
+    imageSize: '2K',
+    outputFormat: undefined,
+    thinkingLevel: undefined,
+    grounding: undefined,
+    variants: 1,
+    preset: 'Pro poster',
+  });
 });
