@@ -370,6 +370,8 @@ export default uiSuite('Image Studio panel', [
     await newest.getByRole('button', { name: 'Use as reference' }).click();
     await frame.locator('.reference').first().waitFor();
     await typePrompt('Same nook at night, warm lamp light');
+    // The next run through a preset: the picture shows the picker and what the preset is for.
+    await frame.locator('#preset').selectOption({ label: 'Illustration' });
     await newest.getByRole('button', { name: 'Open', exact: true }).click();
     await page.locator('.editor-instance').first().waitFor();
     await waitForThumbnail(frame, (await galleryPaths(frame))[0]);
