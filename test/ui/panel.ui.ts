@@ -374,6 +374,8 @@ export default uiSuite('Image Studio panel', [
     await frame.locator('#preset').selectOption({ label: 'Illustration' });
     await newest.getByRole('button', { name: 'Open', exact: true }).click();
     await page.locator('.editor-instance').first().waitFor();
+    // The image preview is loaded (and done taking the focus) when the status bar shows the image's size.
+    await page.locator('.statusbar-item', { hasText: /^\s*\d+x\d+\s*$/ }).first().waitFor({ timeout: 15_000 });
     await waitForThumbnail(frame, (await galleryPaths(frame))[0]);
     assert.ok(gemini.requests.length > 0);
 
