@@ -16,6 +16,7 @@ export function runOptions(choices: ComposeChoices, model: ModelChoice | undefin
     variants: choices.variants,
     // The host expands the preset's template (src/presets.ts); the controls already hold its defaults.
     ...(choices.preset === undefined ? {} : { preset: choices.preset }),
-    ...(choices.background === 'transparent' ? { background: 'transparent' as const } : {}),
+    // Named even when unticked: an opaque choice wins over a transparent preset, as "auto" does for the other options.
+    background: choices.background === 'transparent' ? 'transparent' : undefined,
   };
 }

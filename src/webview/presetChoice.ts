@@ -3,7 +3,7 @@ import type { ComposeChoices, ModelChoice, PresetView } from '../shared/protocol
 
 /**
  * The change to the compose choices when the preset named `name` is chosen: its model hint (when that model is
- * offered), aspect ratio, size and a transparent background. None (or a name no longer offered) only clears the
+ * offered), aspect ratio, size and background (transparent or not). None (or a name no longer offered) only clears the
  * preset and leaves the pickers as the user set them.
  */
 export function presetChange(name: string, presets: readonly PresetView[], models: readonly ModelChoice[]): Partial<ComposeChoices> {
@@ -15,6 +15,7 @@ export function presetChange(name: string, presets: readonly PresetView[], model
     ...(offered ? { model: preset.model } : {}),
     ...(preset.aspectRatio ? { aspectRatio: preset.aspectRatio } : {}),
     ...(preset.imageSize ? { imageSize: preset.imageSize } : {}),
-    ...(preset.background === 'transparent' ? { background: 'transparent' as const } : {}),
+    // The checkbox follows the preset both ways: a transparent preset ticks it, any other unticks it.
+    background: preset.background === 'transparent' ? 'transparent' : undefined,
   };
 }

@@ -231,6 +231,10 @@ export default uiSuite('Image Studio panel', [
     await frame.locator('#preset').selectOption({ label: 'App icon' });
     await frame.locator('#preset-description', { hasText: appIcon.description ?? '' }).waitFor();
     assert.equal(await frame.locator('#aspect-ratio').inputValue(), '1:1', 'choosing App icon did not put its 1:1 into the picker');
+    const transparent = frame.locator('#transparent');
+    assert.equal(await transparent.isChecked(), appIcon.background === 'transparent', 'the checkbox does not follow the preset');
+    // Unticked, the run is opaque even if the preset is transparent: the file holds exactly the server's image.
+    if (await transparent.isChecked()) await transparent.uncheck();
     const before = generateRequests(gemini.requests).length;
     await typePrompt('a paper plane');
     await frame.locator('#generate').click();

@@ -18,7 +18,7 @@ const plain: ComposeChoices = {
 };
 const flash = modelChoice('gemini-3.1-flash-image');
 
-test('a preset and a transparent background are passed to the run; None and an opaque image are left out', () => {
+test('a preset and a transparent background are passed to the run; None names no preset', () => {
   const options = runOptions({ ...plain, preset: 'App icon', background: 'transparent' }, flash);
   assert.equal(options.preset, 'App icon');
   assert.equal(options.background, 'transparent');
@@ -26,7 +26,19 @@ test('a preset and a transparent background are passed to the run; None and an o
   assert.equal(options.model, 'gemini-3.1-flash-image');
   const none = runOptions(plain, flash);
   assert.ok(!('preset' in none), 'None still names a preset');
-  assert.ok(!('background' in none), 'an opaque image still asks for a background');
+  assert.equal(none.background, undefined);
+});
+
+test('an unticked Transparent background wins over a transparent preset; a ticked one over an opaque preset', () => {
+  const { presets } = allPresets([{ name: 'Cut-out', template: '{prompt} on a flat background', background: 'transparent' }], undefined);
+  const cutOut = findPreset(presets, 'Cut-out');
+  const photo = findPreset(presets, 'Photo');
+  assert.ok(cutOut && photo);
+  const unticked = applyPreset(cutOut, 'a cat', runOptions({ ...plain, preset: 'Cut-out' }, flash)).options;
+  assert.ok('background' in unticked, 'the opaque choice is not named, so the preset’s transparency fills it in');
+  assert.equal(unticked.background, undefined);
+  assert.equal(applyPreset(cutOut, 'a cat', runOptions({ ...plain, preset: 'Cut-out', background: 'transparent' }, flash)).options.background, 'transparent');
+  assert.equal(applyPreset(photo, 'a cat', runOptions({ ...plain, preset: 'Photo', background: 'transparent' }, flash)).options.background, 'transparent');
 });
 
 test('the panel’s run through a preset sends the expanded template with the controls’ ratio, not the preset’s', () => {
@@ -51,12 +63,19 @@ test('the picker lists every preset with its description, source and defaults', 
     views.map((view) => view.name),
     [...BUILT_IN_PRESETS.map((preset) => preset.name), 'House style', 'Team banner'],
   );
-  assert.deepEqual(views.find((view) => view.name === 'App icon'), {
-    name: 'App icon',
-    description: 'One bold symbol on a rounded tile, 1:1',
+  assert.deepEqual(views.find((view) => view.name === 'Photo'), {
+    name: 'Photo',
+    description: 'Photorealistic, natural light, 3:2',
     source: 'built-in',
-    aspectRatio: '1:1',
+    aspectRatio: '3:2',
   });
+  // Every built-in carries its own defaults into the picker.
+  for (const preset of BUILT_IN_PRESETS) {
+    const view = views.find((candidate) => candidate.name === preset.name);
+    assert.equal(view?.aspectRatio, preset.aspectRatio, preset.name);
+    assert.equal(view?.background, preset.background, preset.name);
+    assert.equal(view?.description, preset.description, preset.name);
+  }
   assert.deepEqual(views.find((view) => view.name === 'House style'), {
     name: 'House style',
     description: '4:3 · transparent',
@@ -105,11 +124,18 @@ test('choosing a preset in the panel puts its defaults into the pickers; None le
     undefined,
   );
   const views = presetViews(presets);
-  assert.deepEqual(presetChange('App icon', views, models), { preset: 'App icon', aspectRatio: '1:1' });
-  assert.deepEqual(presetChange('Pro poster', views, models), { preset: 'Pro poster', model: 'gemini-3-pro-image-preview', aspectRatio: '2:3', imageSize: '2K' });
+  assert.deepEqual(presetChange('Photo', views, models), { preset: 'Photo', aspectRatio: '3:2', background: undefined });
+  assert.deepEqual(presetChange('Pro poster', views, models), {
+    preset: 'Pro poster',
+    model: 'gemini-3-pro-image-preview',
+    aspectRatio: '2:3',
+    imageSize: '2K',
+    background: undefined,
+  });
+  // The checkbox follows the preset both ways.
   assert.deepEqual(presetChange('Cut-out', views, models), { preset: 'Cut-out', background: 'transparent' });
   // A model hint the pickers do not offer is left out; the preset still applies.
-  assert.deepEqual(presetChange('Gateway only', views, models), { preset: 'Gateway only' });
+  assert.deepEqual(presetChange('Gateway only', views, models), { preset: 'Gateway only', background: undefined });
   assert.deepEqual(presetChange('', views, models), { preset: undefined });
   assert.deepEqual(presetChange('Removed meanwhile', views, models), { preset: undefined });
   // Applied to the choices and fitted to the model, the run sends what the pickers show.
@@ -123,5 +149,6 @@ test('choosing a preset in the panel puts its defaults into the pickers; None le
     grounding: undefined,
     variants: 1,
     preset: 'Pro poster',
+    background: undefined,
   });
 });
