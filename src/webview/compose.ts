@@ -347,7 +347,7 @@ export function fit(choices: ComposeChoices, model: ModelChoice): ComposeChoices
     thinkingLevel: model.thinkingLevels.includes(choices.thinkingLevel) ? choices.thinkingLevel : AUTO,
     grounding: choices.grounding === true && model.grounding,
     variants: Math.min(8, Math.max(1, Math.round(choices.variants) || 1)),
-    // Absent, not undefined, when off: the host refuses fields it does not know the value of.
+    // Absent when off: None and an opaque image are not values the host has to read.
     ...(choices.preset === undefined ? {} : { preset: choices.preset }),
     ...(choices.background === 'transparent' ? { background: 'transparent' as const } : {}),
   };
