@@ -260,6 +260,8 @@ export default uiSuite('Image Studio panel', [
     assert.equal(recipe?.prompt, sentText);
 
     await frame.evaluate(() => window.scrollTo({ top: 0 }));
+    // The pictures show the preset as it comes (ticked again if it is transparent); unticked again after them.
+    if (appIcon.background === 'transparent') await transparent.check();
     await screenshot('panel-preset');
     // The README's picture of the picker: the activity bar and the panel's compose area.
     await widenSidebar(page, 400);
@@ -272,6 +274,7 @@ export default uiSuite('Image Studio panel', [
       await page.screenshot({ path: path.join(dir, 'panel-preset-sidebar.png'), clip: { x: 0, y: 0, width: sidebar.x + sidebar.width, height } });
     }
 
+    await transparent.uncheck();
     // A workspace preset shows up as soon as the settings say so; one that asks for a transparent background ticks the box.
     setWorkspaceSettings(workspace, {
       'geminiImage.presets': [{ name: 'House cut-out', template: '{prompt}, in our flat house style', aspectRatio: '4:3', background: 'transparent' }],
