@@ -6,6 +6,7 @@ import { firstFew } from '../core/openLimit';
 import { describeCost } from '../core/prices';
 import type { GenerationRequest, ImageGenerator } from '../generation';
 import type { Log } from '../log';
+import { withPreset } from '../presets';
 import { readSettings } from '../settings';
 import { type ComposeChoices, type JobFailure, type JobView, type ModelChoice, type NextStep } from '../shared/protocol';
 import { describeChoices, fitChoices } from './choices';
@@ -112,7 +113,8 @@ export class PanelJobs implements vscode.Disposable {
       if (settings.openAfterSave && shouldOpen()) void openBeside(file);
     };
     try {
-      const outcome = await this.generator.run(settings, generation, cancellation.token, onSaved);
+      // A preset expands the prompt from its template here, as for commands; a preset removed meanwhile fails the card.
+      const outcome = await this.generator.run(settings, withPreset(generation), cancellation.token, onSaved);
       await Promise.all(historyUpdates);
       job.view = {
         ...job.view,

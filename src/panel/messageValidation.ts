@@ -24,6 +24,8 @@ export type Validation =
 /** What the host offered the webview: choices outside it are refused. */
 export interface ValidationContext {
   readonly models: readonly ModelChoice[];
+  /** Names of the presets the picker offers (built-in, user, workspace); none when absent. */
+  readonly presets?: readonly string[];
 }
 
 const MAX_PATH_LENGTH = 1024;
@@ -181,7 +183,7 @@ export function workspacePathProblem(value: string): string | undefined {
 
 function readChoices(value: unknown, context: ValidationContext): ComposeChoices {
   if (!isPlainObject(value)) refuse('choices must be an object');
-  only(value, ['model', 'aspectRatio', 'imageSize', 'outputFormat', 'variants'], ['thinkingLevel', 'grounding']);
+  only(value, ['model', 'aspectRatio', 'imageSize', 'outputFormat', 'variants'], ['thinkingLevel', 'grounding', 'preset', 'background']);
   const modelId = readString(value.model, 'choices.model', 128);
   if (!MODEL_ID_PATTERN.test(modelId)) refuse(`choices.model ${describe(modelId)} has characters a model id cannot have`);
   const model = context.models.find((candidate) => candidate.id === modelId);
@@ -203,7 +205,26 @@ function readChoices(value: unknown, context: ValidationContext): ComposeChoices
   if (value.grounding !== undefined && typeof value.grounding !== 'boolean') refuse('choices.grounding must be true or false');
   const grounding = value.grounding === true;
   if (grounding && !model.grounding) refuse(`choices.grounding is not offered for ${model.id}`);
-  return { model: model.id, aspectRatio, imageSize, outputFormat, thinkingLevel, grounding, variants };
+  const preset = value.preset === undefined ? undefined : readPresetName(value.preset, context);
+  if (value.background !== undefined && value.background !== 'transparent') refuse(`choices.background ${describe(value.background)} can only be "transparent"`);
+  return {
+    model: model.id,
+    aspectRatio,
+    imageSize,
+    outputFormat,
+    thinkingLevel,
+    grounding,
+    variants,
+    ...(preset === undefined ? {} : { preset }),
+    ...(value.background === 'transparent' ? { background: 'transparent' as const } : {}),
+  };
+}
+
+/** Exactly the name of a preset the host offered (the host expands the template; the webview only names it). */
+function readPresetName(value: unknown, context: ValidationContext): string {
+  const name = readString(value, 'choices.preset', 60);
+  if (!(context.presets ?? []).includes(name)) refuse(`choices.preset ${describe(name)} is not one of the offered presets`);
+  return name;
 }
 
 function readPrompt(value: unknown): string {

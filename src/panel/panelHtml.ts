@@ -46,6 +46,11 @@ export function renderPanelHtml(webview: vscode.Webview, distUri: vscode.Uri, me
     </div>
     <div class="options">
       <div class="option wide">
+        <label for="preset">Preset</label>
+        <select id="preset" aria-describedby="preset-description"></select>
+        <span id="preset-description" class="hint preset-description"></span>
+      </div>
+      <div class="option wide">
         <label for="model">Model</label>
         <select id="model"></select>
       </div>
@@ -72,6 +77,11 @@ export function renderPanelHtml(webview: vscode.Webview, distUri: vscode.Uri, me
       <div class="option">
         <label for="variants">Images</label>
         <select id="variants"></select>
+      </div>
+      <div class="option wide check">
+        <input id="transparent" type="checkbox" aria-describedby="transparent-hint">
+        <label for="transparent">Transparent background</label>
+        <span id="transparent-hint" class="visually-hidden">Asks for a flat background and removes it: a PNG with alpha.</span>
       </div>
     </div>
   </section>

@@ -9,6 +9,7 @@ import { tokenScopeLabel } from '../core/tokenScope';
 import type { ImageGenerator } from '../generation';
 import type { Log } from '../log';
 import type { ModelCatalog } from '../modelCatalog';
+import { readPresets } from '../presets';
 import { readSettings } from '../settings';
 import type {
   HistoryItem,
@@ -21,7 +22,7 @@ import type {
   WebviewToHost,
 } from '../shared/protocol';
 import type { TokenStore } from '../tokenStore';
-import { modelChoice, modelChoices, rememberPrompt, resolveChoices } from './choices';
+import { modelChoice, modelChoices, presetViews, rememberPrompt, resolveChoices } from './choices';
 import { ImageHistory, type StoredImage } from './history';
 import { PanelJobs } from './jobs';
 import { validateWebviewMessage } from './messageValidation';
@@ -132,7 +133,9 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
   }
 
   private async onMessage(raw: unknown): Promise<void> {
-    const result = validateWebviewMessage(raw, { models: this.models() });
+    // Presets are read afresh: a preset just removed from the settings is refused, not run.
+    const presets = readPresets().presets.map((preset) => preset.name);
+    const result = validateWebviewMessage(raw, { models: this.models(), presets });
     if (!result.ok) {
       this.deps.log.warn(`Panel message refused: ${result.reason}`);
       if (result.requestId !== undefined) await this.reply(result.requestId, false, `The extension refused this request: ${result.reason}.`);
@@ -345,13 +348,19 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     const settings = readSettings();
     const models = this.models();
     const webview = this.view?.webview;
+    const presets = readPresets();
     return {
       // The token is per base (host and path): the panel names the same place the token is stored for.
       host: tokenScopeLabel(settings.baseUrl),
       hasToken: await this.deps.tokens.has(settings.baseUrl),
       hasWorkspace: (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
       models,
-      choices: resolveChoices(this.deps.workspaceState.get<unknown>(CHOICES_KEY), models, settings),
+      choices: resolveChoices(
+        this.deps.workspaceState.get<unknown>(CHOICES_KEY),
+        models,
+        settings,
+        presets.presets.map((preset) => preset.name),
+      ),
       recentPrompts: this.recentPrompts(),
       references: this.references.all.map((reference) => ({
         path: reference.path,
@@ -361,6 +370,8 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
       })),
       jobs: this.jobs.views,
       maxRequestBytes: settings.maxRequestBytes,
+      presets: presetViews(presets.presets),
+      presetProblems: presets.problems,
       ...(acceptsOutputFormat(settings.baseUrl) ? {} : { outputFormatOff: "Google's API has no output format (only gateways take one): images come as the model makes them." }),
     };
   }

@@ -14,5 +14,9 @@ export function runOptions(choices: ComposeChoices, model: ModelChoice | undefin
     thinkingLevel: optional(choices.thinkingLevel ?? AUTO),
     grounding: choices.grounding === true ? true : undefined,
     variants: choices.variants,
+    // The host expands the preset's template (src/presets.ts); the controls already hold its defaults.
+    ...(choices.preset === undefined ? {} : { preset: choices.preset }),
+    // Named even when unticked: an opaque choice wins over a transparent preset, as "auto" does for the other options.
+    background: choices.background === 'transparent' ? 'transparent' : undefined,
   };
 }

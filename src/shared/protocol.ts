@@ -44,6 +44,10 @@ export interface ComposeChoices {
   /** Let the model search Google; its sources are shown on the job card. */
   readonly grounding: boolean;
   readonly variants: number;
+  /** Name of the chosen preset (see PresetView); absent for None. */
+  readonly preset?: string;
+  /** Remove a flat background after the image arrives (PNG with alpha); absent for an opaque image. */
+  readonly background?: 'transparent';
 }
 
 /** The Google Search sources of a grounded result (Google's terms require showing them with the images). */
@@ -150,6 +154,24 @@ export interface PanelState {
   readonly maxRequestBytes: number;
   /** Set when the output format cannot be chosen (Google's API has none), saying why. */
   readonly outputFormatOff?: string;
+  /** Built-in, then user, then workspace presets (geminiImage.presets). */
+  readonly presets: readonly PresetView[];
+  /** One sentence per preset in the settings that was ignored, and why. */
+  readonly presetProblems: readonly string[];
+}
+
+// --- Presets in the panel: the picker shows these; `ComposeChoices.preset` names one, `background` is the checkbox.
+
+/** A preset as the panel's picker shows it (the template itself stays in the host). */
+export interface PresetView {
+  readonly name: string;
+  readonly description: string;
+  readonly source: 'built-in' | 'user' | 'workspace';
+  /** Defaults the picker puts into the controls when the preset is chosen. */
+  readonly aspectRatio?: string;
+  readonly imageSize?: string;
+  readonly model?: string;
+  readonly background?: 'transparent';
 }
 
 /** Commands the webview may ask the host to run (an enumerated list, never a free command id). */

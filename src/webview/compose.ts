@@ -1,8 +1,9 @@
 // The compose area: prompt (Ctrl/Cmd+Enter generates, Alt+Up/Down recalls), pickers limited to the model, Generate.
-import { AUTO, MAX_PROMPT_BYTES, type ComposeChoices, type HistoryItem, type ModelChoice, type PanelState } from '../shared/protocol';
+import { AUTO, MAX_PROMPT_BYTES, type ComposeChoices, type HistoryItem, type ModelChoice, type PanelState, type PresetView } from '../shared/protocol';
 import { byId, el, fillSelect, icon, iconButton, showNotice } from './dom';
 import { baseName, estimateRequestBytes, formatBytes, truncate, utf8Length } from './format';
 import type { HostChannel } from './host';
+import { presetChange } from './presetChoice';
 
 const IS_MAC = navigator.userAgent.includes('Mac');
 const FORMAT_LABELS: Record<string, string> = { auto: 'Auto', png: 'PNG', jpeg: 'JPEG' };
@@ -21,6 +22,9 @@ export class Compose {
   private readonly recent = byId<HTMLSelectElement>('recent');
   private readonly refineChip = byId<HTMLDivElement>('refine-chip');
   private readonly promptSize = byId<HTMLSpanElement>('prompt-size');
+  private readonly preset = byId<HTMLSelectElement>('preset');
+  private readonly presetDescription = byId<HTMLSpanElement>('preset-description');
+  private readonly transparent = byId<HTMLInputElement>('transparent');
   private readonly model = byId<HTMLSelectElement>('model');
   private readonly aspectRatio = byId<HTMLSelectElement>('aspect-ratio');
   private readonly imageSize = byId<HTMLSelectElement>('image-size');
@@ -57,6 +61,8 @@ export class Compose {
       this.recent.value = '';
       this.prompt.focus();
     });
+    this.preset.addEventListener('change', () => this.choosePreset(this.preset.value));
+    this.transparent.addEventListener('change', () => this.choose({ background: this.transparent.checked ? 'transparent' : undefined }));
     this.model.addEventListener('change', () => this.choose({ model: this.model.value }));
     this.aspectRatio.addEventListener('change', () => this.choose({ aspectRatio: this.aspectRatio.value }));
     this.imageSize.addEventListener('change', () => this.choose({ imageSize: this.imageSize.value }));
@@ -71,7 +77,9 @@ export class Compose {
     this.state = state;
     // After the first state the pickers are the user's; the host's copy only matters if the model list changed.
     const current = this.choices && state.models.some((model) => model.id === this.choices?.model) ? this.choices : state.choices;
-    this.choices = fit(current, modelFor(state, current.model));
+    // A preset removed from the settings meanwhile is no longer chosen.
+    const known = current.preset === undefined || state.presets.some((preset) => preset.name === current.preset);
+    this.choices = fit(known ? current : { ...current, preset: undefined }, modelFor(state, current.model));
     this.renderPickers();
     this.renderRecent();
     this.refresh();
@@ -147,6 +155,12 @@ export class Compose {
     this.refresh();
   }
 
+  /** A preset's defaults go into the controls (what the run sends is what they show); None leaves them as they are. */
+  private choosePreset(name: string): void {
+    if (!this.state) return;
+    this.choose(presetChange(name, this.state.presets, this.state.models));
+  }
+
   private remember(): void {
     if (this.choices) this.host.send({ type: 'choose', choices: this.choices });
   }
@@ -156,6 +170,15 @@ export class Compose {
     const choices = this.choices;
     if (!state || !choices) return;
     const model = modelFor(state, choices.model);
+    fillSelect(
+      this.preset,
+      [{ value: '', label: 'None' }, ...state.presets.map((preset) => ({ value: preset.name, label: presetLabel(preset) }))],
+      choices.preset ?? '',
+    );
+    const preset = state.presets.find((candidate) => candidate.name === choices.preset);
+    this.presetDescription.textContent = preset ? preset.description : 'The prompt is sent as written.';
+    this.preset.title = state.presetProblems.length > 0 ? `Ignored in the settings: ${state.presetProblems.join(' ')}` : '';
+    this.transparent.checked = choices.background === 'transparent';
     fillSelect(
       this.model,
       state.models.map((candidate) => ({ value: candidate.id, label: candidate.label ?? (candidate.known ? candidate.id : `${candidate.id} (from settings)`) })),
@@ -305,6 +328,10 @@ export class Compose {
   }
 }
 
+function presetLabel(preset: PresetView): string {
+  return preset.source === 'built-in' ? preset.name : `${preset.name} (${preset.source})`;
+}
+
 function modelFor(state: PanelState, id: string): ModelChoice {
   return state.models.find((model) => model.id === id) ?? state.models[0];
 }
@@ -320,5 +347,8 @@ export function fit(choices: ComposeChoices, model: ModelChoice): ComposeChoices
     thinkingLevel: model.thinkingLevels.includes(choices.thinkingLevel) ? choices.thinkingLevel : AUTO,
     grounding: choices.grounding === true && model.grounding,
     variants: Math.min(8, Math.max(1, Math.round(choices.variants) || 1)),
+    // Absent when off: None and an opaque image are not values the host has to read.
+    ...(choices.preset === undefined ? {} : { preset: choices.preset }),
+    ...(choices.background === 'transparent' ? { background: 'transparent' as const } : {}),
   };
 }

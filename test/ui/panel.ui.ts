@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
-import { embedRecipe, type Recipe } from '../../src/core/recipe';
+import { BUILT_IN_PRESETS, expandTemplate, findPreset } from '../../src/core/presets';
+import { embedRecipe, readRecipe, type Recipe } from '../../src/core/recipe';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { step, uiSuite } from './harness';
 import {
@@ -117,10 +118,15 @@ export default uiSuite('Image Studio panel', [
     if ((await explorerRow('sunset.png').count()) === 0) await explorerRow('images').click();
     await explorerRow('sunset.png').click({ button: 'right' });
     const menuItem = page.getByRole('menuitem', { name: 'Add to Gemini Image References' });
-    await menuItem.click();
-    // A click that lands while the menu is still opening only highlights the item: Enter runs it then.
-    await page.waitForTimeout(300);
-    if (await menuItem.isVisible()) await page.keyboard.press('Enter');
+    // A click that lands while the menu is still opening only highlights the item; the keyboard has no such race:
+    // point at the item, wait until the menu has focused it, then Enter runs it and the menu closes.
+    await menuItem.hover();
+    await eventually(
+      () => menuItem.evaluate((item) => (item.matches(':focus') || item.closest('.action-item')?.matches(':focus-within') ? true : undefined)),
+      'the menu to focus "Add to Gemini Image References"',
+    );
+    await page.keyboard.press('Enter');
+    await menuItem.waitFor({ state: 'hidden' });
     // The command brings the panel back (a webview view that was hidden is loaded afresh).
     frame = await panelFrame(page);
     await frame.locator('.reference[data-path="images/sunset.png"]').waitFor();
@@ -133,13 +139,15 @@ export default uiSuite('Image Studio panel', [
     const photo = path.join(workspace, 'images', 'photo.jpg');
     await eventually(async () => ((await box.input.inputValue()).endsWith('/') ? true : undefined), 'the file dialog to show its folder');
     await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'generated-images' }).waitFor();
-    // It may still be listing the folder (and rewrite the box) when Enter comes: type and press until it accepts.
+    // It may still be listing the folder (and rewrite the box) when Enter comes: Enter only once the box holds the
+    // path and the dialog has followed it into images/ (photo.jpg listed), then wait for it to close or try again.
+    const listedPhoto = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'photo.jpg' }).first();
     await eventually(async () => {
       if (!(await box.widget.isVisible())) return true;
-      await box.input.fill(photo);
-      await page.waitForTimeout(300);
-      if ((await box.input.inputValue()) === photo) await box.input.press('Enter');
-      await page.waitForTimeout(300);
+      if ((await box.input.inputValue()) !== photo) await box.input.fill(photo);
+      if (!(await listedPhoto.isVisible()) || (await box.input.inputValue()) !== photo) return undefined;
+      await box.input.press('Enter');
+      await box.widget.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => undefined);
       return undefined;
     }, 'the file dialog to accept photo.jpg', 15_000);
     await frame.locator('.reference[data-path="images/photo.jpg"]').waitFor();
@@ -214,6 +222,76 @@ export default uiSuite('Image Studio panel', [
     assert.match(await card.locator('.job-meta').innerText(), /gemini-3\.1-flash-image/);
     await frame.locator('#grounding').selectOption('off');
     await screenshot('panel-grounded');
+  }),
+
+  step('the App icon preset: its defaults fill the pickers, the request carries its template, the recipe names it', async ({ page, gemini, workspace, screenshot }) => {
+    const appIcon = findPreset(BUILT_IN_PRESETS, 'App icon');
+    assert.ok(appIcon);
+    await frame.locator('#aspect-ratio').selectOption('16:9');
+    await frame.locator('#preset').selectOption({ label: 'App icon' });
+    await frame.locator('#preset-description', { hasText: appIcon.description ?? '' }).waitFor();
+    assert.equal(await frame.locator('#aspect-ratio').inputValue(), '1:1', 'choosing App icon did not put its 1:1 into the picker');
+    const transparent = frame.locator('#transparent');
+    assert.equal(await transparent.isChecked(), appIcon.background === 'transparent', 'the checkbox does not follow the preset');
+    // Unticked, the run is opaque even if the preset is transparent: the file holds exactly the server's image.
+    if (await transparent.isChecked()) await transparent.uncheck();
+    const before = generateRequests(gemini.requests).length;
+    await typePrompt('a paper plane');
+    await frame.locator('#generate').click();
+    const card = frame.locator('.job.job-done', { hasText: 'a paper plane' }).first();
+    await card.waitFor({ timeout: 20_000 });
+    assert.match(await card.innerText(), /App icon · 1:1/);
+
+    const [request] = generateRequests(gemini.requests).slice(before);
+    const body = request.body as { contents: { parts: { text?: string }[] }[]; generationConfig?: { imageConfig?: Record<string, unknown> } };
+    const sentText = body.contents.at(-1)?.parts.find((part) => typeof part.text === 'string')?.text;
+    assert.equal(sentText, expandTemplate(appIcon.template, 'a paper plane'), 'the request did not carry the App icon template');
+    assert.equal(body.generationConfig?.imageConfig?.aspectRatio, '1:1');
+
+    // The file is named from the user's words; its recipe names the preset and keeps the prompt as sent.
+    const row = frame.locator('.gallery-row', { hasText: 'a paper plane' }).first();
+    await row.waitFor();
+    const savedPath = (await row.getAttribute('data-path')) ?? '';
+    assert.match(savedPath, /^generated-images\/a-paper-plane(-\d+)?\.png$/);
+    const bytes = fs.readFileSync(path.join(workspace, savedPath));
+    assert.equal(sha256(withoutRecipe(bytes)), request.images[0].sha256, 'the file on disk is not the image the server sent');
+    const recipe = readRecipe(bytes);
+    assert.equal(recipe?.preset, 'App icon');
+    assert.equal(recipe?.prompt, sentText);
+
+    await frame.evaluate(() => window.scrollTo({ top: 0 }));
+    // The pictures show the preset as it comes (ticked again if it is transparent); unticked again after them.
+    if (appIcon.background === 'transparent') await transparent.check();
+    await screenshot('panel-preset');
+    // The README's picture of the picker: the activity bar and the panel's compose area.
+    await widenSidebar(page, 400);
+    await frame.locator('#preset').focus();
+    const sidebar = await page.locator('.part.sidebar').boundingBox();
+    const options = await frame.locator('.options').boundingBox();
+    if (sidebar && options) {
+      const dir = path.resolve(__dirname, '..', '..', 'test-results', 'screenshots');
+      const height = Math.min(sidebar.y + sidebar.height, options.y + options.height + 16);
+      await page.screenshot({ path: path.join(dir, 'panel-preset-sidebar.png'), clip: { x: 0, y: 0, width: sidebar.x + sidebar.width, height } });
+    }
+
+    await transparent.uncheck();
+    // A workspace preset shows up as soon as the settings say so; one that asks for a transparent background ticks the box.
+    setWorkspaceSettings(workspace, {
+      'geminiImage.presets': [{ name: 'House cut-out', template: '{prompt}, in our flat house style', aspectRatio: '4:3', background: 'transparent' }],
+    });
+    const house = frame.locator('#preset option', { hasText: 'House cut-out (workspace)' });
+    await house.waitFor({ state: 'attached', timeout: 15_000 });
+    assert.equal(await frame.locator('#transparent').isChecked(), false);
+    await frame.locator('#preset').selectOption({ label: 'House cut-out (workspace)' });
+    assert.equal(await frame.locator('#transparent').isChecked(), true, 'a transparent preset did not tick Transparent background');
+    assert.equal(await frame.locator('#aspect-ratio').inputValue(), '4:3');
+    // Removed from the settings, it leaves the picker and the panel is back on None.
+    setWorkspaceSettings(workspace, { 'geminiImage.presets': [] });
+    await house.waitFor({ state: 'detached', timeout: 15_000 });
+    assert.equal(await frame.locator('#preset').inputValue(), '');
+    await frame.locator('#preset-description', { hasText: 'The prompt is sent as written.' }).waitFor();
+    // The steps after this one write their prompts as they are, opaque.
+    await frame.locator('#transparent').uncheck();
   }),
 
   step('a refusal shows the model’s message and finishReason inline, with Retry', async ({ gemini }) => {
@@ -299,8 +377,12 @@ export default uiSuite('Image Studio panel', [
     await newest.getByRole('button', { name: 'Use as reference' }).click();
     await frame.locator('.reference').first().waitFor();
     await typePrompt('Same nook at night, warm lamp light');
+    // The next run through a preset: the picture shows the picker and what the preset is for.
+    await frame.locator('#preset').selectOption({ label: 'Illustration' });
     await newest.getByRole('button', { name: 'Open', exact: true }).click();
     await page.locator('.editor-instance').first().waitFor();
+    // The image preview is loaded (and done taking the focus) when the status bar shows the image's size.
+    await page.locator('.statusbar-item', { hasText: /^\s*\d+x\d+\s*$/ }).first().waitFor({ timeout: 15_000 });
     await waitForThumbnail(frame, (await galleryPaths(frame))[0]);
     assert.ok(gemini.requests.length > 0);
 

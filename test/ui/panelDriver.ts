@@ -6,6 +6,7 @@ import type { Frame, Locator, Page } from 'playwright-core';
 import { readRecipe, RECIPE_KEYWORD } from '../../src/core/recipe';
 import { SENTINEL_TOKEN } from '../sentinel';
 import type { RecordedRequest } from '../server/geminiServer';
+import { reportRetry } from './harness';
 import { findWebviewFrame, quickInput, runCommand, showImageStudio, waitForNotification } from './workbench';
 
 /** Sets the test token through the palette (each suite's browser starts with empty secret storage). */
@@ -142,12 +143,23 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
 /** Runs "Preferences: Color Theme" and picks a theme by its label, e.g. "Dark Modern". */
 export async function chooseColorTheme(page: Page, label: string, panel?: Frame): Promise<void> {
   // Not runCommand: it clicks the editor area, which an open image preview (a webview) covers.
-  await page.locator('.part.sidebar .composite.title').first().click();
-  await page.keyboard.press('F1');
   const box = quickInput(page);
-  await box.input.waitFor({ state: 'visible' });
-  await box.input.fill('>Preferences: Color Theme');
-  await quickPickRow(page, 'Preferences: Color Theme').click();
+  // A webview that takes the focus (an image preview finishing its load) closes the palette: open it again then,
+  // and say so beside the step.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.locator('.part.sidebar .composite.title').first().click();
+      await page.keyboard.press('F1');
+      await box.input.waitFor({ state: 'visible', timeout: 5000 });
+      await box.input.fill('>Preferences: Color Theme', { timeout: 5000 });
+      await quickPickRow(page, 'Preferences: Color Theme').click({ timeout: 5000 });
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      reportRetry(page, `the palette closed before "Preferences: Color Theme" was chosen (attempt ${attempt})`);
+      await page.keyboard.press('Escape');
+    }
+  }
   await eventually(async () => ((await box.input.inputValue()).startsWith('>') ? undefined : true), 'the theme picker');
   await box.input.fill(label);
   await quickPickRow(page, label).click();

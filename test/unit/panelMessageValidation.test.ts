@@ -3,9 +3,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateWebviewMessage, workspacePathProblem, type ValidationContext } from '../../src/panel/messageValidation';
 import { modelChoices } from '../../src/panel/choices';
+import { BUILT_IN_PRESETS } from '../../src/core/presets';
 import type { ComposeChoices } from '../../src/shared/protocol';
 
-const context: ValidationContext = { models: modelChoices('my-gateway-model') };
+const context: ValidationContext = { models: modelChoices('my-gateway-model'), presets: [...BUILT_IN_PRESETS.map((preset) => preset.name), 'House style'] };
 
 const proChoices: ComposeChoices = {
   model: 'gemini-3-pro-image-preview',
@@ -72,6 +73,34 @@ describe('messages the panel sends in normal use are accepted', () => {
       { type: 'runCommand', command: 'showLog' },
     ]) {
       assert.deepEqual(accepted(message), message);
+    }
+  });
+});
+
+describe('presets and the transparent background: only names the host offered, only "transparent"', () => {
+  test('a built-in or a settings preset, with or without a transparent background, is accepted as sent', () => {
+    for (const extra of [{ preset: 'App icon' }, { preset: 'House style', background: 'transparent' }, { background: 'transparent' }, { preset: 'Pixel-art sprite' }]) {
+      assert.deepEqual(accepted(generate({}, extra)), generate({}, extra));
+      assert.deepEqual(accepted({ type: 'choose', choices: { ...proChoices, ...extra } }), { type: 'choose', choices: { ...proChoices, ...extra } });
+    }
+    // Absent fields stay absent: None and an opaque image are not turned into values.
+    const message = accepted(generate()) as { choices: Record<string, unknown> };
+    assert.ok(!('preset' in message.choices) && !('background' in message.choices));
+  });
+
+  test('a preset the host did not offer is refused: other case, spaces, unknown, too long, not a string', () => {
+    for (const preset of ['app icon', 'App icon ', ' App icon', 'Logo', '', 'x'.repeat(61), 42, null, ['App icon'], { name: 'App icon' }, '__proto__', 'toString']) {
+      refused(generate({}, { preset }), /choices\.preset/);
+      refused({ type: 'choose', choices: { ...proChoices, preset } }, /choices\.preset/);
+    }
+    // Without a preset list (an older host context) no preset name is accepted.
+    const result = validateWebviewMessage(generate({}, { preset: 'Photo' }), { models: context.models });
+    assert.equal(result.ok, false);
+  });
+
+  test('background is "transparent" or absent, nothing else', () => {
+    for (const background of ['opaque', 'Transparent', 'transparent ', true, 1, null, '', { kind: 'transparent' }]) {
+      refused(generate({}, { background }), /choices\.background .* can only be "transparent"/);
     }
   });
 });
