@@ -1,6 +1,7 @@
-// Makes media/presets/<preset>.jpg, the README's example per built-in preset: each preset's request (its expanded
-// template and aspect ratio) sent to the local test server (test/server), which answers with a synthetic image of
-// the requested shape; scaled to 256 px and saved small. Run `node scripts/preset-examples.mjs`; the files are
+// Makes media/presets/<preset>.jpg (.png for presets with a transparent background), the README's example per
+// built-in preset: each preset's request (its expanded template, aspect ratio and, for transparent presets, the key
+// colour sentence) sent to the local test server (test/server), which answers with a synthetic image of the requested
+// shape; transparent presets then go through the extension's own background removal; scaled to 256 px, saved small. Run `node scripts/preset-examples.mjs`; the files are
 // committed and stay out of the .vsix (.vscodeignore lists what ships).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,7 +31,14 @@ const SUBJECTS = {
 async function load() {
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'preset-examples-'));
   await esbuild.build({
-    entryPoints: { presets: path.join(root, 'src/core/presets.ts'), server: path.join(root, 'test/server/geminiServer.ts'), sentinel: path.join(root, 'test/sentinel.ts') },
+    entryPoints: {
+      presets: path.join(root, 'src/core/presets.ts'),
+      keyColour: path.join(root, 'src/core/image/keyColour.ts'),
+      removal: path.join(root, 'src/core/image/backgroundRemoval.ts'),
+      pixels: path.join(root, 'src/core/image/pixels.ts'),
+      server: path.join(root, 'test/server/geminiServer.ts'),
+      sentinel: path.join(root, 'test/sentinel.ts'),
+    },
     outdir: temp,
     bundle: true,
     platform: 'node',
@@ -39,7 +47,7 @@ async function load() {
     logLevel: 'warning',
   });
   const require = createRequire(import.meta.url);
-  const modules = { presets: require(path.join(temp, 'presets.js')), server: require(path.join(temp, 'server.js')), sentinel: require(path.join(temp, 'sentinel.js')) };
+  const modules = Object.fromEntries(['presets', 'keyColour', 'removal', 'pixels', 'server', 'sentinel'].map((name) => [name, require(path.join(temp, `${name}.js`))]));
   fs.rmSync(temp, { recursive: true, force: true });
   return modules;
 }
@@ -56,44 +64,51 @@ function downscale({ width, height, data }, longest) {
     for (let x = 0; x < w; x++) {
       const x0 = Math.floor(x * scale);
       const x1 = Math.max(x0 + 1, Math.floor((x + 1) * scale));
-      const sum = [0, 0, 0];
+      // Colours weighted by alpha, so transparent pixels do not darken the edge.
+      const sum = [0, 0, 0, 0];
       for (let sy = y0; sy < y1; sy++) {
         for (let sx = x0; sx < x1; sx++) {
           const i = (sy * width + sx) * 4;
-          sum[0] += data[i];
-          sum[1] += data[i + 1];
-          sum[2] += data[i + 2];
+          const a = data[i + 3];
+          sum[0] += data[i] * a;
+          sum[1] += data[i + 1] * a;
+          sum[2] += data[i + 2] * a;
+          sum[3] += a;
         }
       }
       const n = (y1 - y0) * (x1 - x0);
       const o = (y * w + x) * 4;
-      out[o] = sum[0] / n;
-      out[o + 1] = sum[1] / n;
-      out[o + 2] = sum[2] / n;
-      out[o + 3] = 255;
+      out[o] = sum[3] ? sum[0] / sum[3] : 0;
+      out[o + 1] = sum[3] ? sum[1] / sum[3] : 0;
+      out[o + 2] = sum[3] ? sum[2] / sum[3] : 0;
+      out[o + 3] = sum[3] / n;
     }
   }
   return { width: w, height: h, data: out };
 }
 
-export function fileNameOf(presetName) {
-  return `${presetName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}.jpg`;
+export function fileNameOf(presetName, transparent = false) {
+  return `${presetName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}.${transparent ? 'png' : 'jpg'}`;
 }
 
 async function main() {
-  const { presets, server: serverModule, sentinel } = await load();
+  const { presets, keyColour, removal, pixels, server: serverModule, sentinel } = await load();
   const server = await serverModule.startGeminiServer({ tokens: [sentinel.SENTINEL_TOKEN] });
   fs.mkdirSync(outDir, { recursive: true });
   try {
     for (const preset of presets.BUILT_IN_PRESETS) {
       const subject = SUBJECTS[preset.name];
       if (!subject) throw new Error(`No example subject for the preset "${preset.name}": add one to SUBJECTS.`);
-      const imageConfig = { ...(preset.aspectRatio ? { aspectRatio: preset.aspectRatio } : {}), imageSize: '1K', outputFormat: 'jpeg' };
+      const transparent = preset.background === 'transparent';
+      const imageConfig = { ...(preset.aspectRatio ? { aspectRatio: preset.aspectRatio } : {}), imageSize: '1K', outputFormat: transparent ? 'png' : 'jpeg' };
+      const expanded = presets.expandTemplate(preset.template, subject);
+      const key = keyColour.chooseKeyColour(expanded);
+      const prompt = transparent ? keyColour.withKeyColour(expanded, key) : expanded;
       const response = await fetch(`${server.url}/v1beta/models/gemini-3.1-flash-image:generateContent`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${sentinel.SENTINEL_TOKEN}` },
         body: JSON.stringify({
-          contents: [{ role: 'user', parts: [{ text: presets.expandTemplate(preset.template, subject) }] }],
+          contents: [{ role: 'user', parts: [{ text: prompt }] }],
           generationConfig: { responseModalities: ['IMAGE'], imageConfig },
         }),
       });
@@ -102,12 +117,20 @@ async function main() {
       const part = answer.candidates?.[0]?.content?.parts?.find((candidate) => candidate.inlineData ?? candidate.inline_data);
       const data = part?.inlineData?.data ?? part?.inline_data?.data;
       if (!data) throw new Error(`${preset.name}: no image in the answer`);
-      const small = downscale(jpeg.decode(Buffer.from(data, 'base64'), { useTArray: true }), LONGEST_SIDE);
-      const bytes = jpeg.encode(small, 80).data;
+      let bytes;
+      if (transparent) {
+        const removed = removal.removeKeyColour(Buffer.from(data, 'base64'), key);
+        if (removed.kind !== 'transparent') throw new Error(`${preset.name}: the background was not removed: ${removed.message}`);
+        const small = downscale(pixels.decodePng(removed.png), LONGEST_SIDE);
+        bytes = removal.encodeRgbaPng(small);
+      } else {
+        bytes = jpeg.encode(downscale(jpeg.decode(Buffer.from(data, 'base64'), { useTArray: true }), LONGEST_SIDE), 80).data;
+      }
       if (bytes.length > MAX_BYTES) throw new Error(`${preset.name}: ${bytes.length} bytes, over the ${MAX_BYTES} byte budget`);
-      const file = path.join(outDir, fileNameOf(preset.name));
+      const file = path.join(outDir, fileNameOf(preset.name, transparent));
+      for (const stale of [fileNameOf(preset.name, !transparent)]) fs.rmSync(path.join(outDir, stale), { force: true });
       fs.writeFileSync(file, bytes);
-      console.log(`${path.relative(root, file)}  ${small.width}×${small.height}  ${(bytes.length / 1024).toFixed(1)} KB`);
+      console.log(`${path.relative(root, file)}  ${(bytes.length / 1024).toFixed(1)} KB`);
     }
   } finally {
     await server.close();
