@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   batchApi.resumeRemembered();
   const generation = { generator, catalog, log };
   registerPanel(context, { tokens, generator, log, catalog });
-  context.subscriptions.push(registerGenerateImageTool(generator, log));
+  context.subscriptions.push(registerGenerateImageTool(generator, log, catalog));
 
   const register = (id: string, handler: (...args: never[]) => unknown): void => {
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));

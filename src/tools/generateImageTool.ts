@@ -6,19 +6,21 @@ import { isInside } from '../core/outputFolder';
 import { hostOf } from '../core/origin';
 import type { GenerationRequest, ImageGenerator, RunOptions } from '../generation';
 import type { Log } from '../log';
+import type { ModelCatalog } from '../modelCatalog';
 import { withPreset } from '../presets';
 import { readSettings, type Settings } from '../settings';
 
 export const GENERATE_IMAGE_TOOL = 'geminiImage_generateImage';
 
-export function registerGenerateImageTool(generator: ImageGenerator, log: Log): vscode.Disposable {
-  return vscode.lm.registerTool<unknown>(GENERATE_IMAGE_TOOL, new GenerateImageTool(generator, log));
+export function registerGenerateImageTool(generator: ImageGenerator, log: Log, catalog: ModelCatalog): vscode.Disposable {
+  return vscode.lm.registerTool<unknown>(GENERATE_IMAGE_TOOL, new GenerateImageTool(generator, log, catalog));
 }
 
 class GenerateImageTool implements vscode.LanguageModelTool<unknown> {
   constructor(
     private readonly generator: ImageGenerator,
     private readonly log: Log,
+    private readonly catalog: ModelCatalog,
   ) {}
 
   async prepareInvocation(options: vscode.LanguageModelToolInvocationPrepareOptions<unknown>): Promise<vscode.PreparedToolInvocation> {
@@ -37,14 +39,25 @@ class GenerateImageTool implements vscode.LanguageModelTool<unknown> {
       return { invocationMessage: `Not generating an image: ${messageOf(error)}` };
     }
     const model = generation.options.model ?? settings.model;
+    const autoPick = await this.autoPick(model, settings, generation.options.imageSize);
     const message = new vscode.MarkdownString(undefined, false);
-    const lines = confirmationLines({ request, model, host: hostOf(settings.baseUrl), uploads: generation.references.map(relative), destination });
+    const lines = confirmationLines({ request, model, autoPick, host: hostOf(settings.baseUrl), uploads: generation.references.map(relative), destination });
     // Every value is the agent's or the settings' text: appended as text, so it can never become a link or markup.
     for (const [label, text] of lines) message.appendMarkdown(`**${label}:** `).appendText(text).appendMarkdown('\n\n');
     return {
-      invocationMessage: `Generating an image with ${model}…`,
+      invocationMessage: `Generating an image with ${autoPick ?? model}…`,
       confirmationMessages: { title: 'Generate an image with Gemini?', message },
     };
+  }
+
+  /** The model `auto` will send (the provider's list, read at most once a day); undefined for a named model. */
+  private async autoPick(model: string, settings: Settings, imageSize: string | undefined): Promise<string | undefined> {
+    try {
+      const resolved = await this.catalog.resolve(model, settings, imageSize);
+      return resolved.auto ? resolved.id : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async invoke(options: vscode.LanguageModelToolInvocationOptions<unknown>, cancellation: vscode.CancellationToken): Promise<vscode.LanguageModelToolResult> {

@@ -84,6 +84,14 @@ test('the confirmation shows the prompt, model and host, options, uploads and de
   assert.deepEqual(plain[2], ['Uploads', 'no images']);
 });
 
+test('the confirmation names the model auto will send, and says auto when the list could not be read', () => {
+  const request = parseAgentRequest({ prompt: 'An icon' });
+  const picked = confirmationLines({ request, model: 'auto', autoPick: 'gemini-3.1-flash-image', host: 'h', uploads: [], destination: 'd' });
+  assert.deepEqual(picked[1], ['Model', 'gemini-3.1-flash-image (auto) at h']);
+  const unknown = confirmationLines({ request, model: 'auto', host: 'h', uploads: [], destination: 'd' });
+  assert.deepEqual(unknown[1], ['Model', 'auto at h']);
+});
+
 test('a preset is kept for the VS Code tool, shown in the confirmation, and not read where the tool has no such field', () => {
   const request = parseAgentRequest({ prompt: 'a paper plane', preset: ' App icon ' });
   assert.equal(request.preset, 'App icon');

@@ -134,6 +134,8 @@ export function describeAgentResult(outcome: {
 export function confirmationLines(facts: {
   request: AgentImageRequest;
   model: string;
+  /** What `auto` will send, when the provider's list was read: the user approves a concrete model. */
+  autoPick?: string;
   host: string;
   uploads: readonly string[];
   destination: string;
@@ -146,7 +148,7 @@ export function confirmationLines(facts: {
   ].filter(Boolean);
   const lines: [string, string][] = [
     ['Prompt', request.prompt],
-    ['Model', `${facts.model} at ${facts.host}`],
+    ['Model', `${facts.autoPick ? `${facts.autoPick} (auto)` : facts.model} at ${facts.host}`],
   ];
   if (request.preset) lines.push(['Preset', request.preset]);
   if (options.length > 0) lines.push(['Options', options.join(', ')]);
