@@ -5,6 +5,8 @@ import { BatchApi, followBatch, offersBatchApi, type BatchStatus } from '../core
 import { readRememberedBatches, rememberItem, restoreItems, type RememberedBatch } from '../core/batch/batchRecord';
 import { saveBatchResults, type BatchItemTarget } from '../core/batch/batchResults';
 import type { PreparedBatchItem } from '../core/batch/types';
+import { keyedPrompt } from '../core/image/keyColour';
+import { workerBackgroundRemover } from '../core/image/transparencyChunk';
 import { ImageError, isImageError } from '../core/errors';
 import type { ImageClient } from '../core/imageClient';
 import type { ProviderSettings } from '../core/imageJob';
@@ -65,6 +67,9 @@ export class BatchApiMode implements vscode.Disposable {
   private statusItem: vscode.StatusBarItem | undefined;
   private disposed = false;
 
+  /** Background removal off the extension host's thread, loaded on first use (as interactive runs do). */
+  private readonly removeBackground = workerBackgroundRemover(__dirname);
+
   constructor(private readonly services: BatchApiServices) {}
 
   /**
@@ -74,13 +79,15 @@ export class BatchApiMode implements vscode.Disposable {
    */
   async run(promptsFile: vscode.Uri | undefined, items: readonly PreparedBatchItem<vscode.Uri>[], options: BatchApiRunOptions = {}): Promise<BatchApiRunResult> {
     if (items.length === 0) return { files: [], failures: [] };
+    // A transparent line asks for its key colour in the request itself; the key is removed once the image is saved.
+    const sent = items.map((item) => (item.background === 'transparent' ? { ...item, job: { ...item.job, prompt: keyedPrompt(item.job.prompt).prompt } } : item));
     const settings = this.settings();
     const token = await this.services.tokens.get(settings.baseUrl);
     const host = hostOf(settings.baseUrl);
     if (!token) {
       throw new ImageError('noToken', `No API token is set for ${tokenScopeLabel(settings.baseUrl)}. Run "Gemini Image: Set API Key (Token)…" first.`, { host });
     }
-    this.announce(settings.baseUrl, items.length);
+    this.announce(settings.baseUrl, sent.length);
     // Google keeps display names short; the file name is what the user recognises in the list.
     const displayName = (options.displayName ?? (promptsFile ? promptsFile.path.split('/').pop() ?? 'prompts' : 'Gemini Image Studio batch')).slice(0, 128);
     const abort = new AbortController();
@@ -89,7 +96,7 @@ export class BatchApiMode implements vscode.Disposable {
     const submitted: Promise<BatchApiRunResult>[] = [];
     const failures: { line: number; message: string }[] = [];
     try {
-      for (const [model, group] of groupByModel(items)) {
+      for (const [model, group] of groupByModel(sent)) {
         let status: BatchStatus;
         try {
           if (abort.signal.aborted) throw new ImageError('cancelled', `Cancelled; nothing more is sent to ${host}.`, { host });
@@ -245,6 +252,7 @@ export class BatchApiMode implements vscode.Disposable {
         token,
         storeFor: (folder) => this.services.writer.storeFor(folder),
         log: this.services.log,
+        removeBackground: this.removeBackground,
       });
       const outside = items.filter((item) => !vscode.workspace.getWorkspaceFolder(item.folder));
       const failures = [...outcome.failures, ...outside.map((item) => ({ line: item.line, message: `${item.folder.fsPath} is not inside the workspace: images are only saved there.` }))];

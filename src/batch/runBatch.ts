@@ -82,13 +82,6 @@ async function runChecked(context: BatchContext, args: BatchArgs, file: vscode.U
   const prepared = await prepareJobs(jobs, file, settings, { generator: context.generator, models: context.catalog });
   const mode = args.mode ?? parsed.mode ?? 'interactive';
   context.log.info(`Batch ${file ? vscode.workspace.asRelativePath(file) : '(jobs)'}: ${prepared.length} item(s), mode ${mode}`);
-  const transparent = prepared.filter((entry) => entry.item.background === 'transparent').map((entry) => entry.item.line);
-  if (mode === 'batch' && transparent.length > 0) {
-    throw new Error(
-      `${transparent.length === 1 ? `Line ${transparent[0]} asks` : `Lines ${transparent.join(', ')} ask`} for a transparent background, which is made after each image ` +
-        'arrives and Batch API mode does not do yet: run this file with mode "interactive", or use a preset without a transparent background.',
-    );
-  }
   const plan = await planRun(context, prepared);
   return mode === 'batch' ? runWithBatchApi(context, plan, file) : runInteractive(context, settings, plan, file);
 }

@@ -238,7 +238,7 @@ suite('Image batches', () => {
     ]);
   });
 
-  test('a line through a transparent preset is saved as an RGBA PNG, skipped on a rerun, and refused in Batch API mode', async () => {
+  test('a line through a transparent preset is saved as an RGBA PNG, skipped on a rerun, and made transparent in Batch API mode too', async () => {
     const file = writePrompts('icons.prompts.jsonl', [JSON.stringify({ prompt: 'a paper plane', preset: 'App icon', model: MODEL })]);
     const result = await runBatch({ file });
     assert.equal(result.files.length, 1);
@@ -248,8 +248,23 @@ suite('Image batches', () => {
     assert.equal(png.data[3], 0, 'the top-left corner is transparent');
     await resetServer();
     assert.equal((await runBatch({ file })).skipped, 1, 'the recipe with its key colour counts as the same line');
-    await assert.rejects(Promise.resolve(runBatch({ file, mode: 'batch' })), /Line 1 asks for a transparent background/);
     assert.equal((await recordedRequests()).length, 0);
+
+    // Batch API mode: the request carries the key colour sentence and the saved result has its background removed.
+    await setServerOptions({ holdBatches: true });
+    const later = writePrompts('stickers.prompts.jsonl', [JSON.stringify({ mode: 'batch' }), JSON.stringify({ prompt: 'a happy cactus', preset: 'Sticker', model: MODEL })]);
+    const running = runBatch({ file: later });
+    const [submitted] = await until(() => serverBatches(), (batches) => batches.length === 1, 'the batch to be submitted');
+    await advanceBatch('succeeded', submitted.name);
+    const batched = await running;
+    assert.deepEqual(batched.failures, []);
+    assert.equal(path.extname(batched.files[0]), '.png');
+    const saved = fs.readFileSync(batched.files[0]);
+    assert.equal(readRecipe(saved)?.background, 'transparent');
+    assert.match(readRecipe(saved)?.prompt ?? '', /background of pure magenta \(#FF00FF\)/);
+    const sticker = PNG.sync.read(Buffer.from(removeRecipe(saved)));
+    assert.equal(sticker.data[3], 0, 'the top-left corner of the batch result is transparent');
+    assert.equal(sticker.data[((sticker.height >> 1) * sticker.width + (sticker.width >> 1)) * 4 + 3], 255, 'the subject stays opaque');
   });
 
   test('{jobs}: a refusal fails its line only; the rate limit slows the batch down instead of failing it', async () => {

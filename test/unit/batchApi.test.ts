@@ -25,7 +25,10 @@ import { saveBatchResults, type BatchItemTarget } from '../../src/core/batch/bat
 import { ImageError, isImageError } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
 import { DiskImageStore } from '../../src/core/jobs/imageStore';
-import { readRecipe } from '../../src/core/recipe';
+import { removeKeyColour } from '../../src/core/image/backgroundRemoval';
+import { decodePng } from '../../src/core/image/pixels';
+import { keyedPrompt } from '../../src/core/image/keyColour';
+import { readRecipe, removeRecipe } from '../../src/core/recipe';
 import type { Transport } from '../../src/core/transport';
 import { type ClosableTransport } from '../../src/http/index';
 import { SENTINEL_TOKEN } from '../sentinel';
@@ -241,6 +244,35 @@ describe('against the local server', () => {
     assert.ok(recipe?.usage?.totalTokenCount, 'usage from the batch answer is in the recipe');
   });
 
+  test('a transparent item: the answer on its key colour is saved with the background removed, as interactive runs do', async () => {
+    const api = batchApi();
+    const [entry] = entries(1);
+    const list = [{ ...entry, job: { ...entry.job, prompt: keyedPrompt('a paper plane').prompt } }];
+    const submitted = await api.submit(MODEL, list, 'icons');
+    const final = await followBatch(api, submitted.name, { clock: new FakeClock() });
+    const removed: string[] = [];
+    const outcome = await saveBatchResults(final, items(list).map((item) => ({ ...item, background: 'transparent' as const })), {
+      api,
+      reader: client(),
+      provider: provider(server.url),
+      token: SENTINEL_TOKEN,
+      storeFor: (where) => new DiskImageStore(where),
+      log,
+      removeBackground: async (image, key) => {
+        removed.push(key.hex);
+        return removeKeyColour(image, key);
+      },
+    });
+    assert.deepEqual(outcome.failures, []);
+    assert.deepEqual(removed, ['#FF00FF'], 'the key the prompt asked for is the one removed');
+    const bytes = await fs.readFile(path.join(folder, 'shot-1.png'));
+    assert.equal(readRecipe(bytes)?.background, 'transparent');
+    const pixels = decodePng(removeRecipe(bytes));
+    assert.ok(pixels);
+    assert.equal(pixels.data[3], 0, 'corner transparent');
+    assert.equal(pixels.data[((pixels.height >> 1) * pixels.width + (pixels.width >> 1)) * 4 + 3], 255, 'subject opaque');
+  });
+
   test('results are matched by key, not by position: answers that come back in another order land in their own files', async () => {
     const api = batchApi();
     // Each line asks for another shape, so each file shows which answer it holds.
@@ -379,6 +411,17 @@ describe('remembered batches (workspace state)', () => {
     assert.equal(restored.job.aspectRatio, '1:1');
     assert.deepEqual(restored.job.references.map((ref) => ref.name), ['logo.png']);
     assert.ok(!JSON.stringify(remembered).includes(Buffer.from(testPng(8, 8)).toString('base64')), 'no image bytes in workspace state');
+  });
+
+  test('a transparent item is still transparent after a reload; any other background value is not trusted', () => {
+    const item: BatchItemTarget<string> = { key: 'k', line: 2, job: imageJob(), slug: 'icon', folder: '/w/out', background: 'transparent' };
+    const record = { name: 'batches/t', baseUrl: GOOGLE, model: MODEL, displayName: 'd', submittedAt: 't', items: [rememberItem(item, (folderPath) => folderPath)] };
+    const [read] = readRememberedBatches(JSON.parse(JSON.stringify([record])));
+    assert.equal(restoreItems(read, (text) => text)[0].background, 'transparent');
+    const plain = { ...record, items: [rememberItem({ ...item, background: undefined }, (folderPath) => folderPath)] };
+    assert.equal('background' in restoreItems(readRememberedBatches([plain])[0], (text) => text)[0], false);
+    const forged = { ...record, items: [{ ...record.items[0], background: 'opaque' }] };
+    assert.deepEqual(readRememberedBatches([forged]), []);
   });
 
   test('malformed state is dropped, never trusted', () => {

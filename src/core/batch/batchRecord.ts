@@ -25,6 +25,7 @@ export interface RememberedItem {
   /** The output folder (a URI string). */
   readonly folder: string;
   readonly preset?: string;
+  readonly background?: 'transparent';
   readonly job: RememberedJob;
 }
 
@@ -48,6 +49,7 @@ export function rememberItem<L>(item: BatchItemTarget<L>, folder: (location: L) 
     slug: item.slug,
     folder: folder(item.folder),
     ...(item.preset ? { preset: item.preset } : {}),
+    ...(item.background === 'transparent' ? { background: 'transparent' as const } : {}),
     job: {
       prompt: job.prompt,
       model: job.model,
@@ -69,7 +71,15 @@ export function restoreItems<L>(batch: RememberedBatch, folder: (text: string) =
       ...item.job,
       references: item.job.references.map((name) => ({ name, bytes: new Uint8Array(0), mimeType: 'application/octet-stream' })),
     };
-    return { key: item.key, line: item.line, slug: item.slug, folder: folder(item.folder), job, ...(item.preset ? { preset: item.preset } : {}) };
+    return {
+      key: item.key,
+      line: item.line,
+      slug: item.slug,
+      folder: folder(item.folder),
+      job,
+      ...(item.preset ? { preset: item.preset } : {}),
+      ...(item.background === 'transparent' ? { background: 'transparent' as const } : {}),
+    };
   });
 }
 
@@ -105,6 +115,7 @@ function isRememberedItem(value: unknown): value is RememberedItem {
     typeof value.slug === 'string' &&
     typeof value.folder === 'string' &&
     optionalText(value.preset) &&
+    (value.background === undefined || value.background === 'transparent') &&
     typeof job.prompt === 'string' &&
     typeof job.model === 'string' &&
     optionalText(job.aspectRatio) &&

@@ -2,6 +2,8 @@
 import type { ClientLog, StreamedResult } from '../imageClient';
 import type { ImageJob, ProviderSettings } from '../imageJob';
 import type { ImageStore } from '../jobs/imageStore';
+import type { BackgroundRemover } from '../image/transparencyChunk';
+import type { Background } from '../presets';
 import { runImageJob, type ImageStreamer } from '../jobs/runImageJob';
 import type { ImageSink, ImageSinkFile } from '../streamSink';
 import { missingResultMessage, type BatchApi, type BatchResult, type BatchStatus } from './batchApi';
@@ -19,6 +21,8 @@ export interface BatchItemTarget<L> {
   readonly slug: string;
   readonly folder: L;
   readonly preset?: string;
+  /** "transparent": the prompt sent carried the key colour sentence; the key is removed once the image is saved. */
+  readonly background?: Background;
 }
 
 export interface SaveBatchDeps<F extends ImageSinkFile, L> {
@@ -32,6 +36,8 @@ export interface SaveBatchDeps<F extends ImageSinkFile, L> {
   readonly now?: () => Date;
   /** Each image the moment it is saved. */
   readonly onSaved?: (file: L) => void;
+  /** Makes transparent backgrounds (items with `background: "transparent"`), as interactive runs do. */
+  readonly removeBackground?: BackgroundRemover;
 }
 
 export interface BatchOutcome<L> {
@@ -87,8 +93,16 @@ async function saveResult<F extends ImageSinkFile, L>(batch: string, result: Bat
     stream: (job, provider, token, _signal, sink) => deps.reader.readAnswer(once(body), job, provider, token, sink),
   };
   const outcome = await runImageJob(
-    { job: item.job, provider: deps.provider, token: deps.token, variants: 1, slug: item.slug, preset: item.preset, batch },
-    { client: streamer, store: deps.storeFor(item.folder), log: deps.log, signal: deps.signal, now: deps.now, onSaved: (file) => deps.onSaved?.(file) },
+    { job: item.job, provider: deps.provider, token: deps.token, variants: 1, slug: item.slug, preset: item.preset, batch, background: item.background },
+    {
+      client: streamer,
+      store: deps.storeFor(item.folder),
+      log: deps.log,
+      signal: deps.signal,
+      now: deps.now,
+      onSaved: (file) => deps.onSaved?.(file),
+      removeBackground: deps.removeBackground,
+    },
   );
   return [...outcome.files];
 }

@@ -1,5 +1,5 @@
 // Which outputs of a batch already exist: a rerun skips items whose images are on disk with the same recipe.
-import { chooseKeyColour, keyColourIn, withKeyColour } from '../image/keyColour';
+import { keyedPrompt } from '../image/keyColour';
 import type { ImageJob } from '../imageJob';
 import type { Background } from '../presets';
 import { normalizeModelId } from '../models';
@@ -20,7 +20,7 @@ export interface RecipeKey {
 export function recipeKeyOf(job: ImageJob, preset?: string, background?: Background): RecipeKey {
   return {
     // A transparent run sends (and records) its prompt with the key colour sentence the runner adds.
-    prompt: background === 'transparent' ? withKeyColour(job.prompt, keyColourIn(job.prompt) ?? chooseKeyColour(job.prompt)) : job.prompt,
+    prompt: background === 'transparent' ? keyedPrompt(job.prompt).prompt : job.prompt,
     model: job.model,
     aspectRatio: job.aspectRatio,
     imageSize: job.imageSize,

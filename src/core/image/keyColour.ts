@@ -39,6 +39,12 @@ export function withKeyColour(prompt: string, key: KeyColour): string {
   return `${trimmed}${/[.!?]$/.test(trimmed) || trimmed === '' ? '' : '.'} ${sentence}`.trimStart();
 }
 
+/** The prompt a transparent run sends and its key: the key it already asks for (a recipe's prompt), or a new one. */
+export function keyedPrompt(prompt: string): { readonly prompt: string; readonly key: KeyColour } {
+  const key = keyColourIn(prompt) ?? chooseKeyColour(prompt);
+  return { prompt: withKeyColour(prompt, key), key };
+}
+
 /** The key colour a prompt already asks for (a recipe's prompt generated again), if any. */
 export function keyColourIn(prompt: string): KeyColour | undefined {
   return [MAGENTA, GREEN, BLUE].find((key) => prompt.trimEnd().endsWith(keyColourSentence(key)));

@@ -3,7 +3,7 @@ import { ImageError, isImageError } from '../errors';
 import type { ClientLog, StreamedResult } from '../imageClient';
 import { mergeGrounding } from '../answerExtras';
 import type { ApiContent, Grounding, ImageJob, ProviderSettings, ReferenceImage, Usage } from '../imageJob';
-import { chooseKeyColour, keyColourIn, withKeyColour } from '../image/keyColour';
+import { keyedPrompt } from '../image/keyColour';
 import type { BackgroundRemover } from '../image/transparencyChunk';
 import { hostOf } from '../origin';
 import type { Background } from '../presets';
@@ -92,8 +92,9 @@ export interface ImageJobOutcome<L> {
 export async function runImageJob<F extends ImageSinkFile, L>(run: ImageJobRun<L>, deps: ImageJobDeps<F, L>): Promise<ImageJobOutcome<L>> {
   const { provider, token, slug, earlier } = run;
   // Gemini cannot draw alpha: a transparent run asks for a key colour the subject does not use (a recipe's own prompt keeps its key).
-  const key = run.background === 'transparent' ? (keyColourIn(run.job.prompt) ?? chooseKeyColour(run.job.prompt)) : undefined;
-  const job: ImageJob = key ? { ...run.job, prompt: withKeyColour(run.job.prompt, key) } : run.job;
+  const keyed = run.background === 'transparent' ? keyedPrompt(run.job.prompt) : undefined;
+  const key = keyed?.key;
+  const job: ImageJob = keyed ? { ...run.job, prompt: keyed.prompt } : run.job;
   const { client, store, log, signal } = deps;
   const now = deps.now ?? (() => new Date());
   const onSaved = deps.onSaved ?? (() => undefined);
