@@ -47,6 +47,9 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   });
   context.subscriptions.push(batchApi);
   batchApi.resumeRemembered();
+  // A batch remembered without a token to collect it with (secret storage did not survive, or the key was cleared)
+  // is picked up as soon as one is set.
+  context.subscriptions.push(tokens.onDidChange(() => batchApi.resumeRemembered()));
   const generation = { generator, catalog, log };
   registerPanel(context, { tokens, generator, log, catalog });
   context.subscriptions.push(registerGenerateImageTool(generator, log, catalog));

@@ -63,6 +63,8 @@ interface Follower {
  */
 export class BatchApiMode implements vscode.Disposable {
   private readonly followers = new Map<string, Follower>();
+  /** Remembered batches being picked up (their token is read before they are followed). */
+  private readonly resuming = new Set<string>();
   /** Made when the first batch is followed: activation stays light. */
   private statusItem: vscode.StatusBarItem | undefined;
   private disposed = false;
@@ -131,11 +133,15 @@ export class BatchApiMode implements vscode.Disposable {
     }
   }
 
-  /** Resumes polling every batch remembered in workspace state (activation after a reload). */
+  /**
+   * Resumes polling every batch remembered in workspace state that is not followed yet: on activation after a
+   * reload, and again when a token is stored (a batch whose token was missing is collected once it is set).
+   */
   resumeRemembered(): void {
     for (const record of readRememberedBatches(this.services.state.get(RUNNING_BATCHES_KEY))) {
-      if (this.followers.has(record.name)) continue;
-      void this.resume(record);
+      if (this.followers.has(record.name) || this.resuming.has(record.name)) continue;
+      this.resuming.add(record.name);
+      void this.resume(record).finally(() => this.resuming.delete(record.name));
     }
   }
 

@@ -33,8 +33,13 @@ export function step(name: string, run: (ui: UiContext) => Promise<void>, timeou
   return timeoutMs === undefined ? { name, run } : { name, run, timeoutMs };
 }
 
-/** What a step needed beyond its plan (a retried palette, say), printed beside its result: keyed by the suite's page. */
-const retries = new WeakMap<Page, string[]>();
+/**
+ * What a step needed beyond its plan (a retried palette, say), printed beside its result: keyed by the suite's page.
+ * The runner and each suite file are separate bundles, each with its own copy of this module: the map lives on
+ * globalThis so a retry reported by a suite reaches the runner's report.
+ */
+const RETRIES = Symbol.for('gemini-image-studio.ui.retries');
+const retries: WeakMap<Page, string[]> = ((globalThis as { [RETRIES]?: WeakMap<Page, string[]> })[RETRIES] ??= new WeakMap<Page, string[]>());
 
 export function reportRetry(page: Page, what: string): void {
   retries.set(page, [...(retries.get(page) ?? []), what]);

@@ -1,0 +1,78 @@
+// Google's Batch API mode as a user meets it: a prompts file run from the palette, the batch in the status bar, a
+// window reload while it is still running, and the images saved once it finishes, by the window that came back.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { reportRetry, step, uiSuite } from './harness';
+import { eventually, imagesWithRecipes, setToken } from './panelDriver';
+import { paletteRow, runCommand } from './workbench';
+
+const PROMPTS = 'covers.prompts.jsonl';
+const RESULTS = 'covers.results.jsonl';
+const STATUS = '.statusbar-item';
+
+interface ListedBatch {
+  readonly name: string;
+  readonly state: string;
+  readonly keys: readonly string[];
+}
+
+export default uiSuite('Batch API after a reload', [
+  step('a Batch API run survives a window reload: the reloaded window follows it and saves its images', async ({ page, gemini, workspace, screenshot }) => {
+    // Batches move only when the test says so: the reload happens while this one is certainly still running.
+    gemini.setOptions({ holdBatches: true });
+    fs.writeFileSync(
+      path.join(workspace, PROMPTS),
+      [JSON.stringify({ mode: 'batch' }), JSON.stringify({ prompt: 'a lighthouse at dawn', aspectRatio: '16:9' }), JSON.stringify({ prompt: 'a lighthouse in a storm', aspectRatio: '16:9' })].join('\n') + '\n',
+    );
+    const before = imagesWithRecipes(workspace).length;
+    await setToken(page);
+    await paletteRow(page, PROMPTS, PROMPTS);
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor .view-line', { hasText: 'lighthouse at dawn' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await runCommand(page, 'Gemini Image: Run Image Batch…');
+
+    const [batch] = await eventually(() => {
+      const listed = gemini.batches.describe() as ListedBatch[];
+      return listed.length === 1 ? listed : undefined;
+    }, 'the batch to be submitted', 30_000);
+    assert.deepEqual(batch.keys, ['line-2', 'line-3'], 'one request per line, keyed by line');
+    await page.locator(STATUS, { hasText: 'Gemini batch' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await screenshot('running-in-status-bar');
+
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The reloaded window picks the batch up from workspace state on its own: nothing is run again. The web
+    // workbench may lose secret storage on a reload; then the batch waits, says so, and is collected once the key is
+    // set again, as a user would after that warning.
+    const following = page.locator(STATUS, { hasText: 'Gemini batch' }).first();
+    const waiting = page.getByText(/could not be collected: No API token is set/).first();
+    const shown = await Promise.race([
+      following.waitFor({ state: 'visible', timeout: 60_000 }).then(() => 'following' as const, () => 'nothing' as const),
+      waiting.waitFor({ state: 'visible', timeout: 60_000 }).then(() => 'no token' as const, () => 'nothing' as const),
+    ]);
+    assert.notEqual(shown, 'nothing', 'after the reload the batch was neither followed nor reported');
+    if (shown === 'no token') {
+      reportRetry(page, 'secret storage did not survive the reload: the key was set again to collect the batch');
+      await setToken(page);
+    }
+    await following.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal((gemini.batches.describe() as ListedBatch[]).length, 1, 'the reload submitted the batch again');
+    gemini.batches.advance(batch.name, 'succeeded');
+
+    const saved = await eventually(() => {
+      const images = imagesWithRecipes(workspace);
+      return images.length === before + 2 ? images : undefined;
+    }, 'both images of the batch to be saved after the reload', 60_000);
+    assert.equal(saved.filter((file) => /a-lighthouse-(at-dawn|in-a-storm)\.png$/.test(file)).length, 2, saved.join(', '));
+    const results = await eventually(() => {
+      const file = path.join(workspace, RESULTS);
+      if (!fs.existsSync(file)) return undefined;
+      const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { line: number; status: string });
+      return lines.length === 2 ? lines : undefined;
+    }, 'the results file', 30_000);
+    assert.deepEqual(results.map((line) => [line.line, line.status]), [[2, 'ok'], [3, 'ok']]);
+    await page.locator(STATUS, { hasText: 'Gemini batch' }).first().waitFor({ state: 'hidden', timeout: 30_000 });
+    await screenshot('saved-after-reload');
+  }, 240_000),
+]);
