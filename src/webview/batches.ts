@@ -59,7 +59,7 @@ export class Batches {
       'li',
       { className: `job batch job-${batch.status}`, attrs: { 'aria-busy': String(running), 'data-batch': batch.id } },
       head,
-      el('div', { className: 'job-meta' }, el('span', { text: `Image batch · ${batch.mode === 'batch' ? 'Batch API' : 'one request per image'}` }), el('span', { text: STATUS_WORDS[batch.status] })),
+      el('div', { className: 'job-meta' }, el('span', { text: batch.mode === 'batch' ? 'Batch API' : 'Interactive' }), el('span', { text: STATUS_WORDS[batch.status] })),
       el(
         'div',
         {
