@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { createApi, type GeminiImageApi } from './api';
 import { BatchApiMode } from './batch/batchApiMode';
+import { BatchRuns } from './batch/batchProgress';
 import { clearToken } from './commands/clearToken';
 import { editImage } from './commands/editImage';
 import { generate } from './commands/generate';
@@ -50,8 +51,10 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   // A batch remembered without a token to collect it with (secret storage did not survive, or the key was cleared)
   // is picked up as soon as one is set.
   context.subscriptions.push(tokens.onDidChange(() => batchApi.resumeRemembered()));
+  const batches = new BatchRuns();
+  context.subscriptions.push(batches);
   const generation = { generator, catalog, log };
-  registerPanel(context, { tokens, generator, log, catalog });
+  registerPanel(context, { tokens, generator, log, catalog, batches });
   context.subscriptions.push(registerGenerateImageTool(generator, log, catalog));
 
   const register = (id: string, handler: (...args: never[]) => unknown): void => {
@@ -67,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   register(CommandIds.showBatches, () => batchApi.showBatches());
   register(CommandIds.generateFromSelection, (args?: unknown) => generateFromSelection(generation, args));
   register(CommandIds.generateMissingImage, (args: MissingImageArgs) => generateMissingImage(generation, args));
-  register(CommandIds.runBatch, (args?: unknown) => runBatch({ ...generation, batchApi }, args));
+  register(CommandIds.runBatch, (args?: unknown) => runBatch({ ...generation, batchApi, batches }, args));
   context.subscriptions.push(new PromptFileDiagnostics());
   context.subscriptions.push(vscode.languages.registerCodeLensProvider(PROMPT_FILE_SELECTOR, new PromptFileCodeLenses()));
   context.subscriptions.push(vscode.languages.registerCompletionItemProvider(PROMPT_FILE_SELECTOR, new PromptFileCompletions(), ...PromptFileCompletions.triggers));

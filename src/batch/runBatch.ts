@@ -3,7 +3,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeBatchProgress, runAdaptively } from '../core/batch/adaptive';
+import { describeBatchProgress, runAdaptively, type ItemOutcome } from '../core/batch/adaptive';
 import { BATCH_MODES, promptFileKind, type ParsedPromptFile } from '../core/batch/promptFile';
 import { claimExisting, recipeKeyOf, isOutputName, type ExistingImage } from '../core/batch/resume';
 import type { RememberedBatch } from '../core/batch/batchRecord';
@@ -18,11 +18,16 @@ import { systemClock } from '../core/retry';
 import type { GenerationOutcome } from '../generation';
 import { readSettings, type Settings } from '../settings';
 import type { GenerationContext } from '../commands/runGeneration';
+import { toWorkspacePath } from '../panel/workspacePaths';
 import { runBatchApiMode, type BatchApiMode, type BatchApiRunResult } from './batchApiMode';
+import type { BatchRuns } from './batchProgress';
 import { describeProblems, parseJobsArgument, prepareJobs, readPromptsFile, referenceProblems, type PreparedJob } from './promptSource';
 
-/** The services a batch uses: the generator's for interactive runs, Batch API mode for `mode: "batch"`. */
-export type BatchContext = GenerationContext & { readonly batchApi: BatchApiMode };
+/**
+ * The services a batch uses: the generator's for interactive runs, Batch API mode for `mode: "batch"`, and the list
+ * of this window's batches the panel shows as cards.
+ */
+export type BatchContext = GenerationContext & { readonly batchApi: BatchApiMode; readonly batches?: BatchRuns };
 
 /** What the command resolves to for programmatic callers (fsPaths for file: URIs, URI strings otherwise). */
 export interface BatchRunResult {
@@ -194,43 +199,75 @@ export async function recordResumedBatch(batch: RememberedBatch, result: BatchAp
   await vscode.workspace.fs.writeFile(resultsFile, new TextEncoder().encode(formatResults([...kept.values()])));
 }
 
-async function runInteractive(context: GenerationContext, settings: Settings, plan: RunPlan, file: vscode.Uri | undefined): Promise<BatchRunResult> {
-  const { results, toRun } = plan;
+async function runInteractive(context: BatchContext, settings: Settings, plan: RunPlan, file: vscode.Uri | undefined): Promise<BatchRunResult> {
+  const { toRun } = plan;
 
   // Every image is its own request through the scheduler, so each 429 is seen (and paced by) and the concurrency
   // counts requests, whatever the variants of a line.
   const units = toRun.flatMap((entry) => Array.from({ length: entry.variants - entry.have.length }, () => entry));
-  const title = notificationText(`Image batch${file ? ` ${path.posix.basename(file.path)}` : ''}`);
+  const name = file ? path.posix.basename(file.path) : undefined;
+  const title = notificationText(`Image batch${name ? ` ${name}` : ''}`);
   const started = Date.now();
   let done = 0;
   let failed = 0;
-  const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, cancellation) => {
-    const abort = new AbortController();
-    const subscription = cancellation.onCancellationRequested(() => abort.abort());
-    const report = (): void => progress.report({ message: describeBatchProgress({ done, total: units.length, failed, elapsedMs: Date.now() - started }) });
-    report();
-    try {
-      return await runAdaptively<(typeof units)[number], GenerationOutcome>(
-        units,
-        (entry, signal) => context.generator.runBatchItem(settings, entry.item, 1, signal),
-        {
-          concurrency: settings.batchConcurrency,
-          clock: systemClock,
-          signal: abort.signal,
-          onSettled: (outcome) => {
-            done++;
-            if (outcome.status !== 'ok') failed++;
-            report();
-          },
-          onThrottled: (entry, waitMs, limit) =>
-            context.log.warn(`Batch: line ${entry.item.line} met the provider's rate limit; waiting ${Math.round(waitMs)} ms, ${limit} at a time now`),
-        },
-      );
-    } finally {
-      subscription.dispose();
-    }
+  // One abort for the notification's Cancel and the panel card's Cancel.
+  const abort = new AbortController();
+  const card = context.batches?.start({
+    title: name ?? `${plan.skipped + toRun.length} job${plan.skipped + toRun.length === 1 ? '' : 's'}`,
+    mode: 'interactive',
+    total: units.length,
+    skipped: plan.skipped,
+    cancel: () => abort.abort(),
   });
+  let outcome: BatchRunResult;
+  try {
+    const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, cancellation) => {
+      const subscription = cancellation.onCancellationRequested(() => abort.abort());
+      const report = (): void => {
+        progress.report({ message: describeBatchProgress({ done, total: units.length, failed, elapsedMs: Date.now() - started }) });
+        card?.progress(done, failed);
+      };
+      report();
+      try {
+        return await runAdaptively<(typeof units)[number], GenerationOutcome>(
+          units,
+          (entry, signal) => context.generator.runBatchItem(settings, entry.item, 1, signal),
+          {
+            concurrency: settings.batchConcurrency,
+            clock: systemClock,
+            signal: abort.signal,
+            onSettled: (settled) => {
+              done++;
+              if (settled.status !== 'ok') failed++;
+              report();
+            },
+            onThrottled: (entry, waitMs, limit) =>
+              context.log.warn(`Batch: line ${entry.item.line} met the provider's rate limit; waiting ${Math.round(waitMs)} ms, ${limit} at a time now`),
+          },
+        );
+      } finally {
+        subscription.dispose();
+      }
+    });
+    outcome = await collect(context, plan, file, run);
+  } catch (error) {
+    card?.finish(abort.signal.aborted ? 'cancelled' : 'failed', { message: notificationText(error instanceof Error ? error.message : String(error)) });
+    throw error;
+  }
+  const resultsFile = outcome.resultsFile === undefined || !file ? undefined : toWorkspacePath(vscode.Uri.joinPath(file, '..', resultsFileName(path.posix.basename(file.path))));
+  const status = abort.signal.aborted ? 'cancelled' : units.length > 0 && failed === units.length ? 'failed' : 'done';
+  card?.finish(status, { ...(resultsFile ? { resultsFile } : {}) });
+  return outcome;
+}
 
+/** The run's outcomes gathered by line into the results file and the command's result. */
+async function collect(
+  context: GenerationContext,
+  plan: RunPlan,
+  file: vscode.Uri | undefined,
+  run: { readonly outcomes: readonly ItemOutcome<PlannedJob, GenerationOutcome>[]; readonly throttled: number },
+): Promise<BatchRunResult> {
+  const { results, toRun } = plan;
   const byLine = new Map<number, { entry: (typeof toRun)[number]; made: vscode.Uri[]; usages: Usage[]; cost: number; errors: string[] }>();
   for (const entry of toRun) byLine.set(entry.item.line, { entry, made: [], usages: [], cost: 0, errors: [] });
   for (const outcome of run.outcomes) {

@@ -82,6 +82,18 @@ const READERS: { readonly [K in WebviewToHost['type']]: (fields: Fields, context
     only(fields, ['jobId']);
     return { type: 'dismissJob', jobId: readId(fields.jobId, 'jobId') };
   },
+  cancelBatch: (fields) => {
+    only(fields, ['batchId']);
+    return { type: 'cancelBatch', batchId: readId(fields.batchId, 'batchId') };
+  },
+  dismissBatch: (fields) => {
+    only(fields, ['batchId']);
+    return { type: 'dismissBatch', batchId: readId(fields.batchId, 'batchId') };
+  },
+  openBatchResults: (fields) => {
+    only(fields, ['requestId', 'batchId']);
+    return { type: 'openBatchResults', requestId: readId(fields.requestId, 'requestId'), batchId: readId(fields.batchId, 'batchId') };
+  },
   choose: (fields, context) => {
     only(fields, ['choices']);
     return { type: 'choose', choices: readChoices(fields.choices, context) };

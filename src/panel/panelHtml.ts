@@ -109,6 +109,11 @@ export function renderPanelHtml(webview: vscode.Webview, distUri: vscode.Uri, me
     <p id="generate-notice" class="notice" role="status" aria-live="polite"></p>
   </div>
 
+  <section id="batches" class="section" aria-label="Image batches" hidden>
+    <ul id="batch-list" class="job-list"></ul>
+    <p id="batch-notice" class="notice" role="status" aria-live="polite"></p>
+  </section>
+
   <section id="jobs" class="section" aria-label="Generations" hidden>
     <ul id="job-list" class="job-list"></ul>
   </section>

@@ -1,6 +1,7 @@
 // The Image Studio side panel: a webview view whose every message is validated before the host acts on it.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { BatchRuns } from '../batch/batchProgress';
 import { CommandIds } from '../commands/ids';
 import { chooseImageModel } from '../commands/runGeneration';
 import { acceptsOutputFormat, AUTO_MODEL } from '../core/models';
@@ -44,6 +45,8 @@ export interface PanelDependencies {
   readonly log: Log;
   /** The provider's models and what `auto` picks there. */
   readonly catalog?: ModelCatalog;
+  /** This window's prompt-file batches, shown as cards. */
+  readonly batches?: BatchRuns;
 }
 
 type Message<T extends WebviewToHost['type']> = Extract<WebviewToHost, { type: T }>;
@@ -84,6 +87,7 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
         void this.postHistory();
       }),
     );
+    if (deps.batches) this.disposables.push(deps.batches.onDidChange(() => this.scheduleState()));
     this.restored = this.references.restore().catch((error: unknown) => log.warn(`Could not restore references: ${String(error)}`));
   }
 
@@ -166,6 +170,14 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
       case 'dismissJob':
         this.jobs.dismiss(message.jobId);
         return;
+      case 'cancelBatch':
+        this.deps.batches?.cancel(message.batchId);
+        return;
+      case 'dismissBatch':
+        this.deps.batches?.dismiss(message.batchId);
+        return;
+      case 'openBatchResults':
+        return this.openBatchResults(message.requestId, message.batchId);
       case 'choose':
         await this.deps.workspaceState.update(CHOICES_KEY, message.choices);
         return;
@@ -295,6 +307,16 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     }
   }
 
+  /** Opens only the results file the batch run itself recorded; an unknown batch gets a refusal. */
+  private async openBatchResults(requestId: string, batchId: string): Promise<void> {
+    const recorded = this.deps.batches?.resultsFileOf(batchId);
+    if (recorded === undefined) return this.reply(requestId, false, 'This batch has no results file.');
+    const resolved = await resolveWorkspaceFile(recorded);
+    if ('problem' in resolved) return this.reply(requestId, false, `${path.posix.basename(recorded)}: ${resolved.problem}.`);
+    await vscode.window.showTextDocument(resolved.uri, { preview: true });
+    return this.reply(requestId, true);
+  }
+
   private async runCommand(command: PanelCommand): Promise<void> {
     switch (command) {
       case 'setToken':
@@ -369,6 +391,7 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
         bytes: reference.bytes,
       })),
       jobs: this.jobs.views,
+      batches: this.deps.batches?.views ?? [],
       maxRequestBytes: settings.maxRequestBytes,
       presets: presetViews(presets.presets),
       presetProblems: presets.problems,

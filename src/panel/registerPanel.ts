@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../commands/ids';
 import type { ImageGenerator } from '../generation';
 import type { Log } from '../log';
+import type { BatchRuns } from '../batch/batchProgress';
 import type { ModelCatalog } from '../modelCatalog';
 import type { TokenStore } from '../tokenStore';
 import { PANEL_VIEW_ID, PanelProvider } from './panelProvider';
@@ -12,6 +13,7 @@ export interface PanelServices {
   readonly generator: ImageGenerator;
   readonly log: Log;
   readonly catalog: ModelCatalog;
+  readonly batches: BatchRuns;
 }
 
 export function registerPanel(context: vscode.ExtensionContext, services: PanelServices): void {

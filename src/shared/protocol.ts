@@ -139,6 +139,31 @@ export interface JobView {
   readonly cost?: string;
 }
 
+export type BatchStatus = 'running' | 'done' | 'failed' | 'cancelled';
+
+/** A prompt-file batch ("Run Image Batch…"), shown as a card while it runs and until dismissed. */
+export interface BatchView {
+  readonly id: string;
+  /** The prompts file's name, or "3 jobs". */
+  readonly title: string;
+  readonly mode: 'interactive' | 'batch';
+  /** Images this run makes (lines already made are counted in `skipped` instead). */
+  readonly total: number;
+  readonly done: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly status: BatchStatus;
+  /** The progress notification's text: "37 of 100 · 2 failed · about 3 min left". */
+  readonly progress: string;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly finishedAt?: number;
+  /** Workspace path of the results file the run wrote. */
+  readonly resultsFile?: string;
+  /** Why the run stopped, when it did not finish. */
+  readonly message?: string;
+}
+
 export interface PanelState {
   /** Host of geminiImage.baseUrl (never the token: only whether one is stored). */
   readonly host: string;
@@ -151,6 +176,8 @@ export interface PanelState {
   readonly references: readonly ReferenceView[];
   /** Newest first. */
   readonly jobs: readonly JobView[];
+  /** Prompt-file batches of this window, newest first. */
+  readonly batches: readonly BatchView[];
   readonly maxRequestBytes: number;
   /** Set when the output format cannot be chosen (Google's API has none), saying why. */
   readonly outputFormatOff?: string;
@@ -195,6 +222,11 @@ export type WebviewToHost =
   | { readonly type: 'cancel'; readonly jobId: string }
   | { readonly type: 'jobStep'; readonly jobId: string; readonly step: NextStep }
   | { readonly type: 'dismissJob'; readonly jobId: string }
+  /** Batch ids the host does not know (finished and dropped, or made up) are ignored. */
+  | { readonly type: 'cancelBatch'; readonly batchId: string }
+  | { readonly type: 'dismissBatch'; readonly batchId: string }
+  /** Opens the results file the host recorded for this batch (the webview never names the file). */
+  | { readonly type: 'openBatchResults'; readonly requestId: string; readonly batchId: string }
   /** Remember the pickers for this workspace. */
   | { readonly type: 'choose'; readonly choices: ComposeChoices }
   | { readonly type: 'pickReferences'; readonly requestId: string }

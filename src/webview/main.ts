@@ -1,6 +1,7 @@
 // Side panel script: wires compose, references, jobs and the gallery to the host's messages (ready handshake first).
 import type { HistoryItem, HostToWebview, ImageAction, PanelState } from '../shared/protocol';
 import { AUTO } from '../shared/protocol';
+import { Batches } from './batches';
 import { Compose, fit } from './compose';
 import { byId, el, icon, iconButton, textButton } from './dom';
 import { baseName } from './format';
@@ -41,6 +42,8 @@ const references = new References(
   () => state?.models.find((model) => model.id === byId<HTMLSelectElement>('model').value),
 );
 
+const batches = new Batches(host);
+
 const jobs = new Jobs(host, (path) => gallery.itemFor(path), (path) => void imageAction('open', path));
 
 byId('open-folder').addEventListener('click', () => host.send({ type: 'runCommand', command: 'openFolder' }));
@@ -55,6 +58,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       byId('no-folder').hidden = message.state.hasWorkspace;
       compose.update(message.state);
       references.update(message.state);
+      batches.update(message.state.batches);
       jobs.update(message.state.jobs);
       return;
     case 'history':

@@ -71,6 +71,9 @@ describe('messages the panel sends in normal use are accepted', () => {
       { type: 'imageAction', requestId: 'r5', action: 'copyPath', path: 'generated-images/a.png' },
       { type: 'rescanHistory', requestId: 'r6' },
       { type: 'runCommand', command: 'showLog' },
+      { type: 'cancelBatch', batchId: 'batch-1' },
+      { type: 'dismissBatch', batchId: 'batch-1' },
+      { type: 'openBatchResults', requestId: 'r7', batchId: 'batch-2' },
     ]) {
       assert.deepEqual(accepted(message), message);
     }
@@ -208,6 +211,17 @@ describe('hostile or broken messages are refused', () => {
     refused(generate({ requestId: '<img src=x onerror=alert(1)>' }), /requestId/);
     refused(generate({ requestId: 7 }), /requestId/);
     refused({ type: 'cancel', jobId: '../../x' }, /jobId/);
+  });
+
+  test('batch messages name a batch by a plain id and never a file', () => {
+    refused({ type: 'cancelBatch', batchId: '../../x' }, /batchId/);
+    refused({ type: 'cancelBatch', batchId: 3 }, /batchId/);
+    refused({ type: 'dismissBatch' }, /missing field batchId/);
+    refused({ type: 'dismissBatch', batchId: 'x'.repeat(65) }, /batchId/);
+    refused({ type: 'openBatchResults', requestId: 'r1', batchId: 'batch-1', path: '/etc/passwd' }, /unexpected field "path"/);
+    refused({ type: 'openBatchResults', requestId: 'r1', batchId: 'batch-1', resultsFile: 'a.results.jsonl' }, /unexpected field "resultsFile"/);
+    refused({ type: 'openBatchResults', batchId: 'batch-1' }, /missing field requestId/);
+    refused({ type: 'cancelBatch', jobId: 'batch-1' }, /unexpected field "jobId"/);
   });
 
   test('extra and missing fields', () => {
