@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { readRecipe, removeRecipe } from '../../src/core/recipe';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { enqueueFaults, recordedRequests, resetServer } from './geminiAdmin';
+import { freshServerAndFolders } from './suiteSetup';
 
 const TOOL = 'geminiImage_generateImage';
 
@@ -44,17 +45,7 @@ async function generatedRequests(): Promise<Awaited<ReturnType<typeof recordedRe
 }
 
 suite('Agent tool', () => {
-  suiteSetup(async () => {
-    const extension = vscode.extensions.all.find((candidate) => candidate.packageJSON?.name === 'gemini-image-studio');
-    assert.ok(extension);
-    await extension.activate();
-    await vscode.commands.executeCommand('geminiImage.setToken', { token: SENTINEL_TOKEN });
-  });
-
-  setup(async () => {
-    await resetServer();
-    fs.rmSync(outputDir(), { recursive: true, force: true });
-  });
+  freshServerAndFolders(() => [outputDir()]);
 
   suiteTeardown(() => {
     fs.rmSync(outputDir(), { recursive: true, force: true });

@@ -7,8 +7,8 @@ import * as vscode from 'vscode';
 import { recordResumedBatch } from '../../src/batch/runBatch';
 import type { RememberedBatch } from '../../src/core/batch/batchRecord';
 import { readRecipe, removeRecipe } from '../../src/core/recipe';
-import { SENTINEL_TOKEN } from '../sentinel';
 import { advanceBatch, enqueueFaults, recordedRequests, resetServer, serverBatches, setServerOptions } from './geminiAdmin';
+import { freshServerAndFolders } from './suiteSetup';
 
 interface BatchResult {
   files: string[];
@@ -49,16 +49,7 @@ async function until<T>(read: () => T | Promise<T>, check: (value: T) => boolean
 }
 
 suite('Image batches', () => {
-  suiteSetup(async () => {
-    await vscode.extensions.all.find((extension) => extension.packageJSON?.name === 'gemini-image-studio')?.activate();
-    await vscode.commands.executeCommand('geminiImage.setToken', { token: SENTINEL_TOKEN });
-  });
-
-  setup(async () => {
-    await resetServer();
-    fs.rmSync(outputDir(), { recursive: true, force: true });
-    fs.rmSync(batchDir(), { recursive: true, force: true });
-  });
+  freshServerAndFolders(() => [outputDir(), batchDir()]);
 
   suiteTeardown(async () => {
     await resetServer();

@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILT_IN_PRESETS, expandTemplate } from '../../src/core/presets';
-import { SENTINEL_TOKEN } from '../sentinel';
-import { recordedRequests, resetServer } from './geminiAdmin';
+import { recordedRequests } from './geminiAdmin';
+import { freshServerAndFolders } from './suiteSetup';
 
 interface SelectionResult {
   files: string[];
@@ -33,16 +33,7 @@ async function editorWith(name: string, text: string, select: string): Promise<v
 }
 
 suite('Generate from selection', () => {
-  suiteSetup(async () => {
-    await vscode.extensions.all.find((extension) => extension.packageJSON?.name === 'gemini-image-studio')?.activate();
-    await vscode.commands.executeCommand('geminiImage.setToken', { token: SENTINEL_TOKEN });
-  });
-
-  setup(async () => {
-    await resetServer();
-    fs.rmSync(docsDir(), { recursive: true, force: true });
-    fs.rmSync(outputDir(), { recursive: true, force: true });
-  });
+  freshServerAndFolders(() => [docsDir(), outputDir()]);
 
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

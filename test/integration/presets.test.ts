@@ -6,8 +6,8 @@ import * as vscode from 'vscode';
 import { MAGENTA, withKeyColour } from '../../src/core/image/keyColour';
 import { BUILT_IN_PRESETS, expandTemplate } from '../../src/core/presets';
 import { readRecipe } from '../../src/core/recipe';
-import { SENTINEL_TOKEN } from '../sentinel';
 import { recordedRequests, resetServer } from './geminiAdmin';
+import { freshServerAndFolders } from './suiteSetup';
 
 interface RecordedBody {
   contents: { parts: { text?: string }[] }[];
@@ -24,15 +24,7 @@ async function lastBody(): Promise<RecordedBody> {
 }
 
 suite('Presets', () => {
-  suiteSetup(async () => {
-    await vscode.extensions.all.find((extension) => extension.packageJSON?.name === 'gemini-image-studio')?.activate();
-    await vscode.commands.executeCommand('geminiImage.setToken', { token: SENTINEL_TOKEN });
-  });
-
-  setup(async () => {
-    await resetServer();
-    fs.rmSync(outputDir(), { recursive: true, force: true });
-  });
+  freshServerAndFolders(() => [outputDir()]);
 
   suiteTeardown(async () => {
     await vscode.workspace.getConfiguration('geminiImage').update('presets', undefined, vscode.ConfigurationTarget.Workspace);

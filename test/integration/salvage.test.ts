@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { enqueueFaults, resetServer } from './geminiAdmin';
+import { freshServerAndFolders } from './suiteSetup';
 
 interface GenerateResult {
   files: string[];
@@ -17,15 +18,7 @@ const outputDir = (): string => {
 };
 
 suite('Salvage from a broken answer', () => {
-  suiteSetup(async () => {
-    await vscode.extensions.all.find((candidate) => candidate.packageJSON?.name === 'gemini-image-studio')?.activate();
-    await vscode.commands.executeCommand('geminiImage.setToken', { token: SENTINEL_TOKEN });
-  });
-
-  setup(async () => {
-    await resetServer();
-    fs.rmSync(outputDir(), { recursive: true, force: true });
-  });
+  freshServerAndFolders(() => [outputDir()]);
 
   suiteTeardown(async () => {
     await resetServer();

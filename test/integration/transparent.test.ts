@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import * as vscode from 'vscode';
 import { readRecipe, removeRecipe } from '../../src/core/recipe';
-import { SENTINEL_TOKEN } from '../sentinel';
 import { PHOTO_MARKER } from '../server/imageFactory';
 import { recordedRequests, resetServer } from './geminiAdmin';
+import { freshServerAndFolders } from './suiteSetup';
 
 const root = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const outputDir = (): string => path.join(root(), 'generated-images');
@@ -40,15 +40,7 @@ function alphaOf(file: string): { colourType: number; corners: number[]; centre:
 }
 
 suite('Transparent backgrounds', () => {
-  suiteSetup(async () => {
-    await vscode.extensions.all.find((extension) => extension.packageJSON?.name === 'gemini-image-studio')?.activate();
-    await vscode.commands.executeCommand('geminiImage.setToken', { token: SENTINEL_TOKEN });
-  });
-
-  setup(async () => {
-    await resetServer();
-    fs.rmSync(outputDir(), { recursive: true, force: true });
-  });
+  freshServerAndFolders(() => [outputDir()]);
 
   suiteTeardown(() => {
     fs.rmSync(outputDir(), { recursive: true, force: true });
