@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readRecipe, recipeInsertionOfLength, recipeSlot, removeRecipe, type Recipe } from '../../src/core/recipe';
-import { placeWithoutOverwrite, TempImageFile, type PlacingFileSystem, type RecipePlace } from '../../src/core/streamFile';
+import { piecesAfter, placeWithoutOverwrite, TempImageFile, type PlacingFileSystem, type RecipePlace } from '../../src/core/streamFile';
 import type { NewImage } from '../../src/core/streamSink';
 import { encodeJpeg, encodePng } from '../server/imageFactory';
 
@@ -119,10 +119,12 @@ describe('where the recipe slot goes', () => {
     for (const start of [[0xff, 0xd8, 0x00], [0xff, 0xd9, 0xff], [0xfe, 0xd8, 0xff]]) {
       const bytes = Buffer.from(JPEG);
       bytes.set(start, 0);
-      const { file, saved } = await written(jpeg, bytes, place, 2);
-      assert.deepEqual(saved, bytes, start.join());
-      assert.equal(file.recipeLength, undefined);
-      await file.abort();
+      for (const step of [2, 100_000]) {
+        const { file, saved } = await written(jpeg, bytes, place, step);
+        assert.deepEqual(saved, bytes, `${start.join()} in pieces of ${step}`);
+        assert.equal(file.recipeLength, undefined);
+        await file.abort();
+      }
     }
     const tiny = await written(jpeg, JPEG.subarray(0, 2), place, 1);
     assert.deepEqual(tiny.saved, JPEG.subarray(0, 2));
@@ -143,6 +145,57 @@ describe('where the recipe slot goes', () => {
     const held = await written(jpeg, fits, place, 10_000);
     assert.deepEqual(held.saved.subarray(slotAt, slotAt + place.bytes.length), Buffer.from(place.bytes));
     await held.file.abort();
+  });
+
+  test('the wait ends at exactly two full segments: a head of that length is written with the slot after SOI', async () => {
+    const place = slotOf('jpeg');
+    const bytes = jpegWithApp1(65_533, 65_533, 60_000);
+    const file = await TempImageFile.create(path.join(dir, `.image-${count++}.part`), jpeg, place);
+    await file.write(bytes.subarray(0, 2 * 65_540));
+    await file.write(bytes.subarray(2 * 65_540));
+    await file.end();
+    const saved = fs.readFileSync(file.path);
+    assert.deepEqual(saved.subarray(2, 2 + place.bytes.length), Buffer.from(place.bytes));
+    await file.abort();
+  });
+
+  test('bytes held while the header is incomplete are copies: the caller may reuse its memory at once', async () => {
+    for (const [image, bytes] of [[jpeg, jpegWithApp1(3000)], [png, PNG]] as const) {
+      const place = slotOf(image.format as 'png' | 'jpeg');
+      const file = await TempImageFile.create(path.join(dir, `.image-${count++}.part`), image, place);
+      const memory = Buffer.alloc(20);
+      for (let at = 0; at < 200; at += 20) {
+        bytes.copy(memory, 0, at, at + 20);
+        await file.write(memory);
+        memory.fill(0);
+      }
+      await file.write(bytes.subarray(200));
+      await file.end();
+      assert.deepEqual(Buffer.from(removeRecipe(fs.readFileSync(file.path))), bytes, image.format);
+      await file.abort();
+    }
+  });
+
+  test('a format without a recipe place gets no slot, even when one is offered', async () => {
+    const webp = Buffer.concat([Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8 ', 'latin1'), Buffer.alloc(64, 1)]);
+    const { file, saved } = await written({ format: 'webp', mimeType: 'image/webp' }, webp, slotOf('png'), 100);
+    assert.deepEqual(saved, webp);
+    assert.equal(file.recipeLength, undefined);
+    await file.abort();
+  });
+});
+
+describe('short writes', () => {
+  test('what is left after a write that took only part of the pieces', () => {
+    const pieces = [Buffer.from('abc'), Buffer.from('de'), Buffer.from('fghi')];
+    const text = (rest: Uint8Array[]): string[] => rest.map((piece) => Buffer.from(piece).toString());
+    assert.deepEqual(text(piecesAfter(pieces, 0)), ['abc', 'de', 'fghi']);
+    assert.deepEqual(text(piecesAfter(pieces, 1)), ['bc', 'de', 'fghi']);
+    assert.deepEqual(text(piecesAfter(pieces, 3)), ['de', 'fghi']);
+    assert.deepEqual(text(piecesAfter(pieces, 4)), ['e', 'fghi']);
+    assert.deepEqual(text(piecesAfter(pieces, 6)), ['ghi']);
+    assert.deepEqual(text(piecesAfter(pieces, 9)), []);
+    assert.equal(piecesAfter(pieces, 3)[0], pieces[1], 'a whole piece is passed on as it is');
   });
 });
 
@@ -173,6 +226,26 @@ describe('the file itself', () => {
     assert.equal(fs.existsSync(file.path), false);
     assert.equal(await file.writeRecipe(bytes), false, 'no write to a removed file');
     assert.equal(fs.existsSync(file.path), false, 'not recreated');
+    await file.abort();
+  });
+
+  test('writing the final recipe leaves no descriptor open, whether the file was still open or had to be reopened', async (t) => {
+    if (!fs.existsSync('/proc/self/fd')) return t.skip('needs /proc/self/fd');
+    const open = (): number => fs.readdirSync('/proc/self/fd').length;
+    const place = slotOf('png');
+    const bytes = recipeInsertionOfLength('png', recipe, place.bytes.length);
+    assert.ok(bytes);
+    const before = open();
+    const file = await TempImageFile.create(path.join(dir, `.image-${count++}.part`), png, place);
+    await file.write(PNG);
+    assert.equal(await file.writeRecipe(bytes), true);
+    assert.equal(await file.writeRecipe(bytes), true);
+    await file.close();
+    assert.equal(open(), before, 'a descriptor leaked while the file was open');
+    assert.equal(await file.writeRecipe(bytes), true);
+    assert.equal(await file.writeRecipe(bytes), true);
+    await file.close();
+    assert.equal(open(), before, 'a descriptor leaked after reopening');
     await file.abort();
   });
 
