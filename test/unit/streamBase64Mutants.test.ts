@@ -94,6 +94,22 @@ describe('what is valid', () => {
     assert.deepEqual(data.take(0), []);
   });
 
+  test('padding followed by more data is found invalid as soon as it arrives, not only when the string ends', () => {
+    for (const text of ['QQ=AQUJD', 'QUJDRA==QUJD', 'QQ=$']) {
+      const data = new Base64Stream();
+      data.feed(text);
+      assert.equal(data.invalid, true, text);
+    }
+    const padded = new Base64Stream();
+    padded.feed('QUJDRA==');
+    padded.feed('A');
+    assert.equal(padded.invalid, true, 'data after the padding');
+    const tooMuch = new Base64Stream();
+    tooMuch.feed('QUJDRA==');
+    tooMuch.feed(' =');
+    assert.equal(tooMuch.invalid, true, 'a third padding character');
+  });
+
   test('an invalid piece keeps nothing of itself, though its valid start was whole quads', () => {
     const data = new Base64Stream();
     data.feed('QUJD');
