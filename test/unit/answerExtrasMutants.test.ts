@@ -1,7 +1,9 @@
-// Grounding, token details and loopback hosts on their own: limits, duplicates, unsafe links and odd shapes (mutation survivors).
+// Grounding, token details, loopback hosts and disk errors on their own: limits, duplicates, unsafe links and odd shapes (mutation survivors).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { describeGrounding, mergeGrounding, readGrounding, readTokenDetails } from '../../src/core/answerExtras';
+import { asDiskError, isFileSystemError } from '../../src/core/diskError';
+import { ImageError } from '../../src/core/errors';
 import type { Grounding } from '../../src/core/imageJob';
 import { isLoopbackHost } from '../../src/core/loopback';
 
@@ -133,5 +135,37 @@ describe('loopback hosts', () => {
     for (const host of ['localhost.example', 'mylocalhost', 'localhostx', '127.attacker.example', '127.0.0.1.example', '127.0.0.256', '127.0.0', '127.0.0.1.1', '1127.0.0.1', '128.0.0.1', '10.0.0.1', '0.0.0.0', '::2', '[::1', '::1]', '', 'x127.0.0.1', '127.0.0.1x', '127.0.0.1234']) {
       assert.equal(isLoopbackHost(host), false, host);
     }
+  });
+});
+
+describe('disk errors', () => {
+  const fsError = (code: string, extra: Record<string, unknown> = { syscall: 'open' }): Error => Object.assign(new Error(`${code}: failed`), { code, ...extra });
+
+  test('a file-system error (code we know, with a syscall or a path) becomes a disk error naming the folder and the code', () => {
+    const cause = fsError('ENOSPC', { syscall: 'write' });
+    const error = asDiskError(cause, '/work/out', 'gw.example');
+    assert.ok(error instanceof ImageError);
+    assert.equal(error.kind, 'disk');
+    assert.equal(error.code, 'ENOSPC');
+    assert.equal(error.host, 'gw.example');
+    assert.equal(error.cause, cause);
+    assert.equal(error.message, 'The image was generated (and billed) but could not be saved in /work/out: the disk is full: free some space, or choose another geminiImage.outputFolder (ENOSPC).');
+    const withPath = asDiskError(fsError('EACCES', { path: '/work/out/a.png' }), 'out');
+    assert.ok(withPath instanceof ImageError);
+    assert.equal(withPath.host, '', 'no host when none was given');
+    assert.match(withPath.message, /in out: permission denied/);
+  });
+
+  test('anything else is returned as it is', () => {
+    const noSyscall = fsError('ENOSPC', {});
+    const unknownCode = fsError('EWEIRD');
+    const numeric = Object.assign(new Error('x'), { code: 28, syscall: 'write' });
+    const image = new ImageError('network', 'x', { host: 'h' });
+    const plain = { code: 'ENOSPC', syscall: 'write' };
+    for (const error of [noSyscall, unknownCode, numeric, image, plain, undefined, 'ENOSPC']) {
+      assert.equal(isFileSystemError(error), false, String((error as { code?: unknown })?.code ?? error));
+      assert.equal(asDiskError(error, '/out'), error);
+    }
+    assert.equal(isFileSystemError(Object.assign(fsError('EIMAGE'), { name: 'ImageError', kind: 'disk' })), false);
   });
 });
