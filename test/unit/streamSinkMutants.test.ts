@@ -165,6 +165,24 @@ describe('what each image becomes', () => {
     assert.equal(plain && 'link' in plain, false);
   });
 
+  test('whole images count toward the cap like streamed ones; drafts that never had a file give back nothing', async () => {
+    const sink = recordingSink();
+    const writer = new ImageStreamWriter(sink, 'gw.example', 200);
+    for (let i = 0; i < MAX_IMAGES_PER_ANSWER; i++) assert.ok(await writer.saveWhole({ bytes: PNG, format: 'png', mimeType: 'image/png' }));
+    assert.equal(await writer.saveWhole({ bytes: PNG, format: 'png', mimeType: 'image/png' }), undefined);
+    await writer.push(answer(inline(JPEG)));
+    await writer.end();
+    assert.deepEqual(writer.outcome(0), { problem: 'overLimit', type: 'jpeg' });
+    assert.equal(sink.files.length, MAX_IMAGES_PER_ANSWER);
+
+    const drafts = Array.from({ length: 5 }, () => `{"thought":true,${inline(PNG).slice(1)}`);
+    const images = Array.from({ length: MAX_IMAGES_PER_ANSWER + 2 }, () => inline(PNG));
+    const capped = recordingSink();
+    const { writer: second } = await run(capped, ...split(answer(...drafts, ...images), 300));
+    assert.equal(capped.files.length, MAX_IMAGES_PER_ANSWER);
+    assert.equal(second.skipped, 2);
+  });
+
   test('thousands of images cost no file past the cap and every outcome is still known', async () => {
     const parts = Array.from({ length: 2000 }, (_, index) => (index % 2 ? inline(PNG) : '{"text":"x"}'));
     const sink = recordingSink();
@@ -235,6 +253,33 @@ describe('failures and cleanup', () => {
 });
 
 describe('writing in batches', () => {
+  test('a file is removed only after the write in flight finished', async () => {
+    const big = Buffer.concat([PNG.subarray(0, 64), Buffer.alloc(1_600_000, 9)]);
+    const text = big.toString('base64');
+    const body = answer(inline(`${text.slice(0, 2_000_000)}$${text.slice(2_000_000)}`));
+    const cut = body.indexOf('$');
+    const events: string[] = [];
+    const sink: ImageSink<ImageSinkFile> = {
+      open: async () => ({
+        write: async () => {
+          events.push('write started');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          events.push('write done');
+        },
+        end: async () => void events.push('end'),
+        abort: async () => void events.push('abort'),
+      }),
+    };
+    const writer = new ImageStreamWriter(sink, 'gw.example', 200);
+    await writer.push(body.subarray(0, cut));
+    await writer.push(body.subarray(cut));
+    await writer.end();
+    assert.deepEqual(writer.outcome(0), { problem: 'invalid' });
+    assert.deepEqual(events.slice(-2), ['write done', 'abort'], events.join(', '));
+    assert.ok(!events.includes('end'));
+  });
+
+
   test('large images go out in batches of at least 1 MiB; writeMany is used for several pieces, write for one', async () => {
     const big = Buffer.concat([PNG.subarray(0, 64), Buffer.alloc(3_000_000, 7)]);
     const body = answer(inline(big));
