@@ -144,6 +144,20 @@ describe('what each image becomes', () => {
     assert.ok(writer.completed().every((image) => image.format === 'jpeg'));
   });
 
+  test('an image already complete when its late draft flag arrives is dropped at once and reported as a draft', async () => {
+    const body = answer(inline(PNG, ',"thought":true'), inline(JPEG));
+    const flagAt = body.indexOf(',"thought":true');
+    const sink = recordingSink();
+    const writer = new ImageStreamWriter(sink, 'gw.example', 200);
+    await writer.push(body.subarray(0, flagAt));
+    assert.ok('image' in writer.outcome(0), 'complete before the flag');
+    await writer.push(body.subarray(flagAt));
+    assert.deepEqual(writer.outcome(0), { draft: true });
+    assert.equal(sink.files[0].aborted, 1);
+    await writer.end();
+    assert.deepEqual(writer.completed().map((image) => image.format), ['jpeg']);
+  });
+
   test(`images past ${MAX_IMAGES_PER_ANSWER} are skipped and counted; whole images (data URLs) share the cap`, async () => {
     const parts = Array.from({ length: MAX_IMAGES_PER_ANSWER + 2 }, () => inline(PNG));
     const sink = recordingSink();
