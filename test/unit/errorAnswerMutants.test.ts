@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { causeOf, errorFromAnswer, errorKindOf, readErrorAnswer, type ErrorAnswer, type ErrorContext } from '../../src/core/errorAnswer';
 import { describeBytes, describeDuration, ImageError, isImageError, redactSecret } from '../../src/core/errors';
+import { excerpt } from '../../src/core/response';
 
 const context: ErrorContext = { host: 'gw.example', model: 'gemini-3-pro-image', attempts: 1 };
 const google = (status: number, message: string, statusName = 'INVALID_ARGUMENT', details: unknown[] = []): string =>
@@ -57,6 +58,22 @@ describe('reading the body', () => {
     assert.equal(read.detail, '{not json');
     const notError = readErrorAnswer(400, JSON.stringify({ error: { message: '{"other":1}', metadata: { raw: '[1,2]' }, upstreamResponse: 'x' } }));
     assert.equal(notError.detail, '{"other":1}');
+  });
+
+  test('a message that is JSON but not an error still lets metadata.raw or upstreamResponse be read', () => {
+    const inner = google(429, 'the real reason', 'RESOURCE_EXHAUSTED');
+    const viaRaw = readErrorAnswer(429, JSON.stringify({ error: { message: '{"note":"not an error"}', metadata: { raw: inner } } }));
+    assert.equal(viaRaw.detail, 'the real reason');
+    const viaUpstream = readErrorAnswer(429, JSON.stringify({ error: { message: '[1]', upstreamResponse: JSON.parse(inner) } }));
+    assert.equal(viaUpstream.detail, 'the real reason');
+  });
+
+  test('a body that is JSON but not an object: null, a number, a string, an empty list', () => {
+    for (const body of ['null', '5', '"just text"', '[]', '[null]']) {
+      const read = readErrorAnswer(500, body);
+      assert.equal(read.detail, excerpt(body), body);
+      assert.equal(read.statusName, undefined);
+    }
   });
 
   test('nesting is followed three levels deep, no further', () => {
@@ -121,6 +138,7 @@ describe('which cause wins', () => {
     [answer(429, { json: { error: { details: [{ violations: [{ quotaValue: '0' }] }] } } }), 'quotaNotEnabled'],
     [answer(429, { json: { error: { details: [{ violations: [{ quotaValue: 0 }] }] } } }), 'quotaNotEnabled'],
     [answer(429, { json: { error: { details: [{ violations: [{ quotaValue: '10' }] }, 'x', { violations: 'none' }] } } }), 'quota'],
+    [answer(429, { json: { error: { details: [{ violations: [{ quotaValue: '10' }, 'x', { quotaValue: '0' }] }] } } }), 'quotaNotEnabled'],
     [answer(429, { json: { error: { details: 'none' } } }), 'quota'],
     [answer(429, { json: { error: 'text' } }), 'quota'],
     [answer(400, { detail: 'limit: 0' }), 'badRequest'],
