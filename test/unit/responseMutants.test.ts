@@ -119,6 +119,11 @@ describe('answers without an image', () => {
     assert.deepEqual(error.texts, ['w'.repeat(400)], 'the text is trimmed');
   });
 
+  test('several text parts are quoted joined by a space', () => {
+    const error = thrown(() => result({ candidates: [{ content: { parts: [{ text: 'first' }, { text: 'second' }] } }] }));
+    assert.match(error.message, /answered with text only: "first second"\./);
+  });
+
   test('no candidates, or candidates with nothing in them, say which', () => {
     assert.equal(thrown(() => result({ candidates: [] })).message, 'The model at gw.example returned no candidates. Try again, or rephrase the prompt.');
     assert.equal(thrown(() => result({ promptFeedback: {} })).message, 'The model at gw.example returned no candidates. Try again, or rephrase the prompt.');
@@ -278,6 +283,18 @@ describe('excerpt', () => {
     assert.equal(excerpt('<p>para</p>'), 'para');
     assert.equal(excerpt('<h1>Head</h1>'), 'Head');
     assert.equal(excerpt('<body>B</body>'), 'B');
+  });
+
+  test('a page starting with its title or a script; a closing title tag without an opening one is text', () => {
+    assert.equal(excerpt('<title>T</title><p>body</p>'), 'T');
+    assert.equal(excerpt('<script>var x = 1;</script><p>Hello</p>'), 'Hello');
+    assert.equal(excerpt('<html><body>Oops</title>rest</body></html>'), 'Oops rest');
+  });
+
+  test('the cut never splits the first or last high surrogate', () => {
+    for (const pair of ['\ud800\udc00', '\udbff\udfff']) {
+      assert.equal(excerpt(`${'a'.repeat(158)}${pair}tail`), `${'a'.repeat(158)}…`, escape(pair));
+    }
   });
 
   test('text that merely contains tags, or starts with something else, is kept as it is', () => {

@@ -226,6 +226,55 @@ describe('taking the bytes', () => {
   });
 });
 
+describe('block reuse at its edges', () => {
+  /** Feeds consecutive slices of `bytes` (lengths multiples of 3, so each is whole base64 quads). */
+  function feeder(data: Base64Stream, bytes: Buffer): (length: number) => void {
+    let at = 0;
+    return (length) => {
+      data.feed(bytes.subarray(at, at + length).toString('base64'));
+      at += length;
+    };
+  }
+
+  test('a block whose last range is still waiting to be taken is not reused when its other ranges come back', () => {
+    const bytes = randomBytes(3_000_000);
+    const data = new Base64Stream();
+    data.recycleTaken();
+    const feed = feeder(data, bytes);
+    const out: Buffer[] = [];
+    const take = (): Buffer[] => {
+      const pieces = data.take(1);
+      out.push(...pieces.map((piece) => Buffer.from(piece)));
+      return pieces;
+    };
+    feed(999);
+    feed(900_000); // a 1 MiB block
+    const first = take();
+    feed(99_999); // same block, not taken yet
+    feed(99_999); // the block retires with that range still waiting
+    data.recycle(first);
+    feed(1_000_002); // needs a new block: the retired one must not be it
+    take();
+    data.finish();
+    take();
+    assert.ok(Buffer.concat(out).equals(bytes.subarray(0, 999 + 900_000 + 99_999 + 99_999 + 1_000_002)), 'a waiting range was written over');
+  });
+
+  test('a spare block too small for a large piece is not taken for it', () => {
+    const bytes = randomBytes(2_000_000);
+    const data = new Base64Stream();
+    data.recycleTaken();
+    const feed = feeder(data, bytes);
+    feed(999);
+    feed(300_000);
+    data.recycle(data.take(1));
+    feed(1_200_000); // more than a 1 MiB block holds
+    assert.equal(data.invalid, false);
+    data.finish();
+    assert.ok(Buffer.concat(data.take(0)).equals(bytes.subarray(999 + 300_000, 999 + 300_000 + 1_200_000)));
+  });
+});
+
 describe('discarding', () => {
   test('a discarded stream drops what it held and ignores what follows', () => {
     const data = new Base64Stream();
