@@ -261,6 +261,30 @@ describe('block reuse at its edges', () => {
     assert.ok(Buffer.concat(out).equals(bytes.subarray(0, 999 + 900_000 + 99_999 + 99_999 + 1_000_002 + 1_000_002)), 'a waiting range was written over');
   });
 
+  test('with only that block\'s range waiting, the block is still not reused', () => {
+    const bytes = randomBytes(2_200_000);
+    const data = new Base64Stream();
+    data.recycleTaken();
+    const feed = feeder(data, bytes);
+    const out: Buffer[] = [];
+    const take = (): Buffer[] => {
+      const pieces = data.take(1);
+      out.push(...pieces.map((piece) => Buffer.from(piece)));
+      return pieces;
+    };
+    feed(999);
+    feed(900_000);
+    const first = take();
+    feed(99_999);
+    feed(99_999);
+    data.recycle(first);
+    feed(1_000_002);
+    take();
+    data.finish();
+    take();
+    assert.ok(Buffer.concat(out).equals(bytes.subarray(0, 999 + 900_000 + 99_999 + 99_999 + 1_000_002)), 'a waiting range was written over');
+  });
+
   test('a spare block too small for a large piece is not taken for it', () => {
     const bytes = randomBytes(2_000_000);
     const data = new Base64Stream();
