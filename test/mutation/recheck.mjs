@@ -52,7 +52,8 @@ try {
         logLevel: 'silent',
       });
       const bundles = tests.map((test) => path.join(copy, 'out', path.basename(test).replace(/\.ts$/, '.js')));
-      killed = spawnSync(process.execPath, ['--test', '--test-reporter=dot', ...bundles], { cwd: copy, encoding: 'utf8' }).status !== 0;
+      // A mutant that makes a test loop forever counts as killed, as Stryker counts a timeout.
+      killed = spawnSync(process.execPath, ['--test', '--test-reporter=dot', ...bundles], { cwd: copy, encoding: 'utf8', timeout: 30_000 }).status !== 0;
     } catch {
       killed = true; // does not compile: Stryker's checker would drop it
     }
