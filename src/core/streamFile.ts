@@ -141,7 +141,7 @@ export class TempImageFile implements ImageSinkFile {
     while (rest.length > 0) {
       const { bytesWritten } = await this.handle.writev(rest, this.position);
       this.position += bytesWritten;
-      rest = after(rest, bytesWritten);
+      rest = piecesAfter(rest, bytesWritten);
     }
   }
 
@@ -155,8 +155,8 @@ export class TempImageFile implements ImageSinkFile {
   }
 }
 
-/** What is left of `pieces` once their first `count` bytes were written (a short write is rare but allowed). */
-function after(pieces: readonly Uint8Array[], count: number): Uint8Array[] {
+/** What is left of `pieces` once their first `count` bytes were written (a short write is rare but allowed). Exported for tests. */
+export function piecesAfter(pieces: readonly Uint8Array[], count: number): Uint8Array[] {
   const rest: Uint8Array[] = [];
   let skip = count;
   for (const piece of pieces) {
