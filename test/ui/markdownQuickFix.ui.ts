@@ -22,13 +22,22 @@ export default uiSuite('Markdown quick fix', [
     await page.keyboard.press('Enter');
     const line = page.locator('.monaco-editor .view-line', { hasText: 'a red fox' }).first();
     await line.waitFor({ state: 'visible', timeout: 15_000 });
-    // The cursor on the link: the light bulb is VS Code's sign that a code action is there.
-    await line.locator('span', { hasText: 'red fox' }).first().click();
+    // The cursor on the link (line 5, inside the alt text), moved with the keyboard: a click can land on the sticky
+    // heading VS Code draws over a scrolled editor.
+    const onTheLink = async (): Promise<void> => {
+      await page.keyboard.press('Control+Home');
+      for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowDown');
+      for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+      await page.locator('.statusbar-item', { hasText: 'Ln 5, Col 5' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    };
+    await line.click();
+    await onTheLink();
     const bulb = page.locator('.monaco-editor .lightBulbWidget').first();
     await bulb.waitFor({ state: 'visible', timeout: 15_000 });
     const action = page.locator('.action-widget .monaco-list-row', { hasText: QUICK_FIX_TITLE }).first();
-    // On a busy machine Ctrl+. can answer "No code actions available" while the light bulb already shows: then the
-    // message goes away with Escape and Ctrl+. asks again (reported beside the step, never hidden).
+    // On a busy machine Ctrl+. can answer "No code actions available" while the light bulb already shows (the bulb can
+    // be the built-in Markdown extension's, before ours has activated): then the message goes away with Escape and
+    // Ctrl+. asks again (reported beside the step, never hidden).
     for (let attempt = 1; ; attempt++) {
       await page.keyboard.press('Control+.');
       // Each wait settles on its own (a timeout becomes 'nothing'), so the one that loses the race rejects nowhere.
@@ -44,7 +53,7 @@ export default uiSuite('Markdown quick fix', [
       if (attempt === 3) throw new Error(`Ctrl+. did not offer "${QUICK_FIX_TITLE}" (last: ${shown})`);
       reportRetry(page, `Ctrl+. showed ${shown === 'none' ? '"No code actions available"' : 'nothing'} on attempt ${attempt}`);
       await page.keyboard.press('Escape');
-      await line.locator('span', { hasText: 'red fox' }).first().click();
+      await onTheLink();
     }
     await screenshot('quick-fix');
     const before = generateRequests(gemini.requests).length;
