@@ -3,9 +3,9 @@ import type { ClientLog, StreamedResult } from '../imageClient';
 import type { ImageJob, ProviderSettings } from '../imageJob';
 import type { ImageStore } from '../jobs/imageStore';
 import type { BackgroundRemover } from '../image/transparencyChunk';
-import type { Background } from '../presets';
 import { runImageJob, type ImageStreamer } from '../jobs/runImageJob';
 import type { ImageSink, ImageSinkFile } from '../streamSink';
+import type { PreparedBatchItem } from './types';
 import { missingResultMessage, type BatchApi, type BatchResult, type BatchStatus } from './batchApi';
 
 /** Reads one answer that already arrived (ImageClient.readAnswer). */
@@ -13,17 +13,8 @@ export interface AnswerReader {
   readAnswer<F extends ImageSinkFile>(body: AsyncIterable<Uint8Array>, job: ImageJob, provider: ProviderSettings, token: string | undefined, sink: ImageSink<F>): Promise<StreamedResult<F>>;
 }
 
-/** An item of a batch as saving needs it (a PreparedBatchItem, or one remembered across a reload). */
-export interface BatchItemTarget<L> {
-  readonly key: string;
-  readonly line: number;
-  readonly job: ImageJob;
-  readonly slug: string;
-  readonly folder: L;
-  readonly preset?: string;
-  /** "transparent": the prompt sent carried the key colour sentence; the key is removed once the image is saved. */
-  readonly background?: Background;
-}
+/** An item of a batch as saving needs it: the prepared item, or one remembered across a reload (same fields). */
+export type BatchItemTarget<L> = PreparedBatchItem<L>;
 
 export interface SaveBatchDeps<F extends ImageSinkFile, L> {
   readonly api: Pick<BatchApi, 'results'>;

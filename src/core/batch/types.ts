@@ -32,6 +32,6 @@ export interface PreparedBatchItem<L> {
   /** The folder outputs are saved into (checked to be inside the workspace). */
   readonly folder: L;
   readonly preset?: string;
-  /** "transparent": the image is asked for on a key colour that is removed after it is saved (interactive runs only). */
+  /** "transparent": the image is asked for on a key colour that is removed once it is saved (both modes). */
   readonly background?: Background;
 }
