@@ -42,3 +42,15 @@ await esbuild.build({
   logLevel: 'warning',
   plugins: [nodeTestOnMocha],
 });
+
+// The transparency chunk runs in a worker thread (no mutant is covered there), but a unit test starts that worker
+// from dist/ as the extension does: build it into the sandbox's dist/ too.
+await esbuild.build({
+  entryPoints: { transparency: 'src/core/image/backgroundRemoval.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+});
