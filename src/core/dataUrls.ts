@@ -46,7 +46,7 @@ function base64Start(text: string, at: number): number | undefined {
 /** `![alt](data:…)` around the URL at `at` (spaces allowed inside the parentheses and the data). */
 function markdownImage(text: string, at: number, dataStart: number, floor: number): DataUrlSpan | undefined {
   let index = at - 1;
-  const spaceLimit = Math.max(floor, at - 1 - MAX_SPACE_BEFORE_URL);
+  const spaceLimit = Math.max(floor, at - MAX_SPACE_BEFORE_URL);
   while (index >= spaceLimit && isSpace(text.charCodeAt(index))) index--;
   if (index < floor + 1 || text[index] !== '(' || text[index - 1] !== ']') return undefined;
   const altLimit = Math.max(floor, index - 2 - MAX_ALT_TEXT);
