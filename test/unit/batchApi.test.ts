@@ -2,9 +2,8 @@
 // through the interactive runs' streaming path, per-line failures and cancel, against the local server.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   BatchApi,
   buildBatchSubmission,
@@ -33,7 +32,7 @@ import type { Transport } from '../../src/core/transport';
 import { type ClosableTransport } from '../../src/http/index';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { type GeminiServer } from '../server/geminiServer';
-import { FakeClock, imageJob, provider, RecordingLog, useServerAndTransport } from './fixtures/clientHarness';
+import { FakeClock, imageJob, provider, RecordingLog, useLogAndFolder, useServerAndTransport } from './fixtures/clientHarness';
 import { reference, testPng } from './fixtures/images';
 
 const GOOGLE = 'https://generativelanguage.googleapis.com';
@@ -48,14 +47,8 @@ useServerAndTransport((started) => {
   ({ server, transport } = started);
 });
 
-beforeEach(async () => {
-  log = new RecordingLog();
-  folder = await fs.mkdtemp(path.join(os.tmpdir(), 'batch-api-'));
-});
-
-afterEach(async () => {
-  assert.ok(!log.lines.join('\n').includes(SENTINEL_TOKEN), 'the token reached the log');
-  await fs.rm(folder, { recursive: true, force: true });
+useLogAndFolder('batch-api-', (each) => {
+  ({ log, folder } = each);
 });
 
 function entries(count: number, overrides: Parameters<typeof imageJob>[0] = {}): BatchEntry[] {

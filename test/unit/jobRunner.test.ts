@@ -2,9 +2,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { isImageError } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
 import { DiskImageStore } from '../../src/core/jobs/imageStore';
@@ -13,7 +12,7 @@ import { readRecipe } from '../../src/core/recipe';
 import { type ClosableTransport } from '../../src/http/index';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { type GeminiServer } from '../server/geminiServer';
-import { FakeClock, imageJob, provider, RecordingLog, useServerAndTransport } from './fixtures/clientHarness';
+import { FakeClock, imageJob, provider, RecordingLog, useLogAndFolder, useServerAndTransport } from './fixtures/clientHarness';
 import { reference, testPng, tinyJpeg } from './fixtures/images';
 import type { HttpResponse, Transport } from '../../src/core/transport';
 
@@ -26,16 +25,8 @@ useServerAndTransport((started) => {
   ({ server, transport } = started);
 });
 
-beforeEach(async () => {
-  server.reset();
-  log = new RecordingLog();
-  folder = await fs.mkdtemp(path.join(os.tmpdir(), 'job-runner-'));
-});
-
-afterEach(async () => {
-  const everything = [...log.lines].join('\n');
-  assert.ok(!everything.includes(SENTINEL_TOKEN), 'the token reached the log');
-  await fs.rm(folder, { recursive: true, force: true });
+useLogAndFolder('job-runner-', (each) => {
+  ({ log, folder } = each);
 });
 
 function client(): ImageClient {

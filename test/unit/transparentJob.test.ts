@@ -2,9 +2,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { PNG } from 'pngjs';
 import { removeKeyColour } from '../../src/core/image/backgroundRemoval';
 import { GREEN, keyColourSentence, MAGENTA } from '../../src/core/image/keyColour';
@@ -17,7 +16,7 @@ import { type ClosableTransport } from '../../src/http/index';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { type GeminiServer } from '../server/geminiServer';
 import { PHOTO_MARKER } from '../server/imageFactory';
-import { FakeClock, imageJob, provider, RecordingLog, useServerAndTransport } from './fixtures/clientHarness';
+import { FakeClock, imageJob, provider, RecordingLog, useLogAndFolder, useServerAndTransport } from './fixtures/clientHarness';
 
 let server: GeminiServer;
 let transport: ClosableTransport;
@@ -28,14 +27,8 @@ useServerAndTransport((started) => {
   ({ server, transport } = started);
 });
 
-beforeEach(async () => {
-  server.reset();
-  log = new RecordingLog();
-  folder = await fs.mkdtemp(path.join(os.tmpdir(), 'transparent-job-'));
-});
-
-afterEach(async () => {
-  await fs.rm(folder, { recursive: true, force: true });
+useLogAndFolder('transparent-job-', (each) => {
+  ({ log, folder } = each);
 });
 
 const remover: BackgroundRemover = async (image, key) => removeKeyColour(image, key);
