@@ -58,48 +58,31 @@ const withoutSchemaValidator = {
   },
 };
 
+/** The bundles Node.js runs (extension host, lazily loaded chunks, MCP server), each a file of its own in dist/. */
+const nodeBundle = { ...common, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] };
+
 function productContexts() {
   return [
     // Extension host: everything activate() needs, and nothing heavy.
     {
-      ...common,
+      ...nodeBundle,
       entryPoints: { extension: 'src/extension.ts' },
-      outdir: 'dist',
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: ['vscode'],
     },
     // HTTP chunk with undici: required on first request only, so activation stays fast.
     {
-      ...common,
+      ...nodeBundle,
       entryPoints: { http: 'src/http/index.ts' },
-      outdir: 'dist',
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: ['vscode'],
     },
     // Background removal with pngjs and jpeg-js: required when a transparent image arrives, never at activation.
     {
-      ...common,
+      ...nodeBundle,
       entryPoints: { transparency: 'src/core/image/backgroundRemoval.ts' },
-      outdir: 'dist',
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: ['vscode'],
     },
     // MCP server for agents outside VS Code (`node dist/mcp.js`): the SDK bundled in, undici from dist/http.js beside it.
     {
-      ...common,
+      ...nodeBundle,
       entryPoints: { mcp: 'src/mcp/main.ts' },
       plugins: [...common.plugins, withoutSchemaValidator],
-      outdir: 'dist',
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      external: ['vscode'],
     },
     // Side panel script, runs in the webview.
     {
