@@ -1,5 +1,5 @@
 // What is remembered of a running batch (in workspace state) so a window reload resumes polling and saves its images.
-import type { ImageJob, OutputFormat } from '../imageJob';
+import type { ImageJob } from '../imageJob';
 import type { BatchItemTarget } from './batchResults';
 
 /** One submitted batch: enough to poll it, cancel it and save each result where its line asked. */
@@ -29,17 +29,8 @@ export interface RememberedItem {
   readonly job: RememberedJob;
 }
 
-export interface RememberedJob {
-  readonly prompt: string;
-  readonly model: string;
-  readonly aspectRatio?: string;
-  readonly imageSize?: string;
-  readonly outputFormat?: OutputFormat;
-  readonly thinkingLevel?: string;
-  readonly grounding?: boolean;
-  readonly includeText: boolean;
-  readonly references: readonly string[];
-}
+/** The job as sent, its references by name only (a batch never continues a conversation: no history). */
+export type RememberedJob = Omit<ImageJob, 'references' | 'history'> & { readonly references: readonly string[] };
 
 export function rememberItem<L>(item: BatchItemTarget<L>, folder: (location: L) => string): RememberedItem {
   const { job } = item;
