@@ -3,28 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { errorFromAnswer, readErrorAnswer } from '../../src/core/errorAnswer';
 import { describeDuration, ImageError, redactSecret } from '../../src/core/errors';
-import type { ApiContent } from '../../src/core/imageJob';
 import { decodeBase64, excerpt, parseAnswer, parseAnswerJson, resultFromAnswer } from '../../src/core/response';
 import { SENTINEL_TOKEN } from '../sentinel';
-import { TINY_PNG, tinyJpeg, WEBP_HEADER } from './fixtures/images';
-
-const HOST = 'gw.example';
-const png64 = TINY_PNG.toString('base64');
-const sent: ApiContent[] = [{ role: 'user', parts: [{ text: 'a fox' }] }];
-
-function result(answer: unknown) {
-  return resultFromAnswer(parseAnswer(answer, HOST), sent, HOST);
-}
-
-function thrown(run: () => unknown): ImageError {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof ImageError);
-    return error;
-  }
-  assert.fail('expected an ImageError');
-}
+import { HOST, png64, result, sent, thrown } from './fixtures/answers';
+import { tinyJpeg, WEBP_HEADER } from './fixtures/images';
 
 describe('parsing answers', () => {
   test('images from several candidates, format from bytes, model turn kept verbatim', () => {

@@ -2,27 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ImageError } from '../../src/core/errors';
-import type { ApiContent } from '../../src/core/imageJob';
 import { decodeBase64, EXCERPT_SCAN_CHARS, excerpt, parseAnswer, parseAnswerJson, resultFromAnswer } from '../../src/core/response';
+import { HOST, png64, result, sent, thrown } from './fixtures/answers';
 import { TINY_PNG } from './fixtures/images';
-
-const HOST = 'gw.example';
-const png64 = TINY_PNG.toString('base64');
-const sent: ApiContent[] = [{ role: 'user', parts: [{ text: 'a fox' }] }];
-
-function result(answer: unknown) {
-  return resultFromAnswer(parseAnswer(answer, HOST), sent, HOST);
-}
-
-function thrown(run: () => unknown): ImageError {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof ImageError, String(error));
-    return error;
-  }
-  assert.fail('expected an ImageError');
-}
 
 /** The error for a candidate that stopped for `reason`, with optional text parts and finishMessage. */
 function refusal(reason: string, texts: string[] = [], finishMessage?: string): ImageError {
