@@ -7,16 +7,10 @@ import * as vscode from 'vscode';
 import { readRecipe, removeRecipe } from '../../src/core/recipe';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { enqueueFaults, recordedRequests, resetServer } from './geminiAdmin';
-import { freshServerAndFolders } from './suiteSetup';
+import { freshServerAndFolders, outputDir, workspaceRoot } from './suiteSetup';
 
 const TOOL = 'geminiImage_generateImage';
 
-const workspaceRoot = (): string => {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the suite needs a workspace folder');
-  return folder.uri.fsPath;
-};
-const outputDir = (): string => path.join(workspaceRoot(), 'generated-images');
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 function textOf(result: vscode.LanguageModelToolResult): string {

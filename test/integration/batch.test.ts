@@ -8,7 +8,7 @@ import { recordResumedBatch } from '../../src/batch/runBatch';
 import type { RememberedBatch } from '../../src/core/batch/batchRecord';
 import { readRecipe, removeRecipe } from '../../src/core/recipe';
 import { advanceBatch, enqueueFaults, recordedRequests, resetServer, serverBatches, setServerOptions } from './geminiAdmin';
-import { freshServerAndFolders } from './suiteSetup';
+import { freshServerAndFolders, outputDir, workspaceRoot } from './suiteSetup';
 
 interface BatchResult {
   files: string[];
@@ -17,9 +17,7 @@ interface BatchResult {
   resultsFile?: string;
 }
 
-const root = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const outputDir = (): string => path.join(root(), 'generated-images');
-const batchDir = (): string => path.join(root(), 'batches');
+const batchDir = (): string => path.join(workspaceRoot(), 'batches');
 const MODEL = 'gemini-3.1-flash-image';
 
 async function generateRequests(): Promise<{ status: number; body?: unknown }[]> {
@@ -173,7 +171,7 @@ suite('Image batches', () => {
   });
 
   test('a prompts file outside the workspace is refused before anything is sent', async () => {
-    const outside = path.join(path.dirname(root()), `outside-${Date.now()}.prompts.txt`);
+    const outside = path.join(path.dirname(workspaceRoot()), `outside-${Date.now()}.prompts.txt`);
     fs.writeFileSync(outside, 'a fox\n');
     try {
       await assert.rejects(Promise.resolve(runBatch({ file: outside })), /is not inside the workspace/);

@@ -8,6 +8,7 @@ import { readRecipe, removeRecipe } from '../../src/core/recipe';
 import { startGeminiServer } from '../server/geminiServer';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { enqueueFaults, geminiServerUrl, recordedRequests, resetServer } from './geminiAdmin';
+import { outputDir, workspaceRoot } from './suiteSetup';
 import { rejection } from './rejection';
 
 interface GenerateResult {
@@ -37,12 +38,6 @@ interface RecordedBody {
   tools?: Record<string, unknown>[];
 }
 
-const workspaceRoot = (): string => {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the suite needs a workspace folder');
-  return folder.uri.fsPath;
-};
-const outputDir = (): string => path.join(workspaceRoot(), 'generated-images');
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 function filesIn(dir: string): string[] {

@@ -6,17 +6,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { enqueueFaults, recordedRequests, resetServer } from './geminiAdmin';
+import { workspaceRoot } from './suiteSetup';
 import { rejection } from './rejection';
 
 interface GenerateResult {
   files: string[];
 }
 
-const workspaceRoot = (): string => {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the suite needs a workspace folder');
-  return folder.uri.fsPath;
-};
 
 async function activate(): Promise<void> {
   const extension = vscode.extensions.all.find((candidate) => candidate.packageJSON?.name === 'gemini-image-studio');

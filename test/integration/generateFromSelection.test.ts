@@ -5,16 +5,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BUILT_IN_PRESETS, expandTemplate } from '../../src/core/presets';
 import { recordedRequests } from './geminiAdmin';
-import { freshServerAndFolders } from './suiteSetup';
+import { freshServerAndFolders, outputDir, workspaceRoot } from './suiteSetup';
 
 interface SelectionResult {
   files: string[];
   inserted?: string;
 }
 
-const root = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const docsDir = (): string => path.join(root(), 'selection-docs');
-const outputDir = (): string => path.join(root(), 'generated-images');
+const docsDir = (): string => path.join(workspaceRoot(), 'selection-docs');
 
 async function sentPrompt(): Promise<string | undefined> {
   const generated = (await recordedRequests()).filter((request) => request.model !== undefined);

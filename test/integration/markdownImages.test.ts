@@ -6,11 +6,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readRecipe } from '../../src/core/recipe';
 import { recordedRequests, resetServer } from './geminiAdmin';
-import { activateWithToken } from './suiteSetup';
+import { activateWithToken, workspaceRoot } from './suiteSetup';
 
 const TITLE = 'Generate this image with Gemini';
-const root = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const docsDir = (): string => path.join(root(), 'md-docs');
+const docsDir = (): string => path.join(workspaceRoot(), 'md-docs');
 
 async function actionsAt(document: vscode.TextDocument, needle: string): Promise<vscode.CodeAction[]> {
   const position = document.positionAt(document.getText().indexOf(needle) + 3);

@@ -7,15 +7,13 @@ import { MAGENTA, withKeyColour } from '../../src/core/image/keyColour';
 import { BUILT_IN_PRESETS, expandTemplate } from '../../src/core/presets';
 import { readRecipe } from '../../src/core/recipe';
 import { recordedRequests, resetServer } from './geminiAdmin';
-import { freshServerAndFolders } from './suiteSetup';
+import { freshServerAndFolders, outputDir } from './suiteSetup';
 
 interface RecordedBody {
   contents: { parts: { text?: string }[] }[];
   generationConfig?: { imageConfig?: Record<string, string> };
 }
 
-const root = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const outputDir = (): string => path.join(root(), 'generated-images');
 
 async function lastBody(): Promise<RecordedBody> {
   const generated = (await recordedRequests()).filter((request) => request.model !== undefined);

@@ -2,9 +2,22 @@
 // local server reset and the suite's folders removed (each suite keeps its own teardown).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { resetServer } from './geminiAdmin';
+
+/** The test workspace's folder on disk. */
+export function workspaceRoot(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the suite needs a workspace folder');
+  return folder.uri.fsPath;
+}
+
+/** Where images go with the default geminiImage.outputFolder. */
+export function outputDir(): string {
+  return path.join(workspaceRoot(), 'generated-images');
+}
 
 export async function activateWithToken(): Promise<void> {
   const extension = vscode.extensions.all.find((candidate) => candidate.packageJSON?.name === 'gemini-image-studio');

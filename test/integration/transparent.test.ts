@@ -8,10 +8,8 @@ import * as vscode from 'vscode';
 import { readRecipe, removeRecipe } from '../../src/core/recipe';
 import { PHOTO_MARKER } from '../server/imageFactory';
 import { recordedRequests, resetServer } from './geminiAdmin';
-import { freshServerAndFolders } from './suiteSetup';
+import { freshServerAndFolders, outputDir } from './suiteSetup';
 
-const root = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const outputDir = (): string => path.join(root(), 'generated-images');
 
 interface GenerateResult {
   files: string[];
