@@ -122,3 +122,36 @@ export async function findWebviewFrame(
 export async function visibleText(page: Page): Promise<string> {
   return page.locator('body').innerText();
 }
+
+/**
+ * An extension's workspace state (`ExtensionContext.workspaceState`) as the web workbench has written it to the
+ * browser's IndexedDB, or undefined while it is not there yet. The workbench keeps a change in memory and writes it
+ * about 100 ms later; a page reload in between loses it (the web workbench cannot write during unload). A test that
+ * reloads to show that state survives waits for this first, as a person who reloads seconds later implicitly does.
+ */
+export async function persistedWorkspaceState(page: Page, extensionId: string): Promise<Record<string, unknown> | undefined> {
+  const stored = await page.evaluate(async (key) => {
+    // VS Code names the databases vscode-web-state-db-global(-<profile>) and vscode-web-state-db-<workspace id>.
+    const names = (await indexedDB.databases()).map((db) => db.name ?? '').filter((name) => name.startsWith('vscode-web-state-db-') && !name.startsWith('vscode-web-state-db-global'));
+    for (const name of names) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      try {
+        if (!db.objectStoreNames.contains('ItemTable')) continue;
+        const value = await new Promise<unknown>((resolve, reject) => {
+          const request = db.transaction('ItemTable', 'readonly').objectStore('ItemTable').get(key);
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        if (typeof value === 'string') return value;
+      } finally {
+        db.close();
+      }
+    }
+    return undefined;
+  }, extensionId);
+  return stored === undefined ? undefined : (JSON.parse(stored) as Record<string, unknown>);
+}
