@@ -16,6 +16,7 @@ import type { Clock } from '../core/retry';
 import { tokenScopeLabel } from '../core/tokenScope';
 import type { ImageWriter } from '../imageWriter';
 import { readSettings, type Settings } from '../settings';
+import { existingImages } from './existingImages';
 
 /** workspaceState key of the batches submitted and not yet saved. */
 export const RUNNING_BATCHES_KEY = 'geminiImage.runningBatches';
@@ -259,6 +260,8 @@ export class BatchApiMode implements vscode.Disposable {
         storeFor: (folder) => this.services.writer.storeFor(folder),
         log: this.services.log,
         removeBackground: this.removeBackground,
+        // A reload while saving left some images on disk: the resumed batch keeps them instead of saving copies.
+        existing: { list: existingImages, folderKey: (folder) => folder.toString() },
       });
       const outside = items.filter((item) => !vscode.workspace.getWorkspaceFolder(item.folder));
       const failures = [...outcome.failures, ...outside.map((item) => ({ line: item.line, message: `${item.folder.fsPath} is not inside the workspace: images are only saved there.` }))];

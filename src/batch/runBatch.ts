@@ -1,11 +1,10 @@
 // "Run Image Batch…": every line of a prompts file (or `{jobs}`) checked, then run at an adaptive concurrency with one
 // progress notification, resumable (images already there with the same recipe are skipped), results beside the file.
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeBatchProgress, runAdaptively, type ItemOutcome } from '../core/batch/adaptive';
 import { BATCH_MODES, promptFileKind, type ParsedPromptFile } from '../core/batch/promptFile';
-import { claimExisting, recipeKeyOf, isOutputName, type ExistingImage } from '../core/batch/resume';
+import { claimExisting, recipeKeyOf, isOutputName } from '../core/batch/resume';
 import type { RememberedBatch } from '../core/batch/batchRecord';
 import { formatResults, resultsFileName, type ResultLine } from '../core/batch/results';
 import type { BatchMode } from '../core/batch/types';
@@ -13,7 +12,6 @@ import type { Usage } from '../core/imageJob';
 import { sumUsage } from '../core/jobs/runImageJob';
 import { describeCost } from '../core/prices';
 import { notificationText } from '../core/notificationText';
-import { readRecipe } from '../core/recipe';
 import { systemClock } from '../core/retry';
 import type { GenerationOutcome } from '../generation';
 import { readSettings, type Settings } from '../settings';
@@ -21,6 +19,7 @@ import type { GenerationContext } from '../commands/runGeneration';
 import { toWorkspacePath } from '../panel/workspacePaths';
 import { runBatchApiMode, type BatchApiMode, type BatchApiRunResult } from './batchApiMode';
 import type { BatchRuns } from './batchProgress';
+import { existingImages } from './existingImages';
 import { describeProblems, parseJobsArgument, prepareJobs, readPromptsFile, referenceProblems, type PreparedJob } from './promptSource';
 
 /**
@@ -45,9 +44,6 @@ interface BatchArgs {
   /** Only this line of the file (the "Run this line" CodeLens). */
   readonly line?: number;
 }
-
-/** Enough of a recipe's head to find it: it sits after PNG's IHDR or JPEG's APP0/APP1 segments. */
-const RECIPE_HEAD_BYTES = 256 * 1024;
 
 export async function runBatch(context: BatchContext, raw?: unknown): Promise<BatchRunResult | undefined> {
   const programmatic = raw !== undefined && !(raw instanceof vscode.Uri);
@@ -102,7 +98,7 @@ interface RunPlan {
 
 /** Which lines are already made (skipped) and how many images each other line still needs. */
 async function planRun(context: GenerationContext, prepared: readonly PreparedJob[]): Promise<RunPlan> {
-  const existing = await existingImages(prepared);
+  const existing = await existingImages(prepared.map(({ item }) => item));
   const claims = claimExisting(
     prepared.map(({ item, variants }) => ({ folder: item.folder.toString(), slug: item.slug, key: recipeKeyOf(item.job, item.preset, item.background), variants })),
     existing,
@@ -316,54 +312,6 @@ async function finish(
   context.log.info(`Batch done: ${files.length} image(s) saved, ${failures.length} failed, ${skipped} skipped, ${throttled} rate-limit answer(s)`);
   announce(context, { saved: files.length, failed: failures.length, skipped, cost: totalCost(results), resultsFile });
   return { files: files.map(pathOf), failures, skipped, ...(resultsFile ? { resultsFile: pathOf(resultsFile) } : {}) };
-}
-
-/** Images already in the items' folders under their names, with their recipes (read from each file's head). */
-async function existingImages(prepared: readonly PreparedJob[]): Promise<ExistingImage<vscode.Uri>[]> {
-  const folders = new Map<string, { uri: vscode.Uri; slugs: Set<string> }>();
-  for (const { item } of prepared) {
-    const entry = folders.get(item.folder.toString()) ?? { uri: item.folder, slugs: new Set<string>() };
-    entry.slugs.add(item.slug);
-    folders.set(item.folder.toString(), entry);
-  }
-  const found: ExistingImage<vscode.Uri>[] = [];
-  for (const [key, { uri, slugs }] of folders) {
-    const names = (await listFiles(uri)).filter((name) => [...slugs].some((slug) => isOutputName(slug, name))).sort(byNumber);
-    for (const name of names) {
-      const location = vscode.Uri.joinPath(uri, name);
-      const recipe = readRecipe(await readHead(location).catch(() => new Uint8Array()));
-      if (recipe) found.push({ location, folder: key, name, recipe });
-    }
-  }
-  return found;
-}
-
-/** The folder's file names; none when it does not exist yet (nothing made yet). */
-async function listFiles(folder: vscode.Uri): Promise<string[]> {
-  try {
-    if (folder.scheme === 'file') return (await fs.readdir(folder.fsPath, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name);
-    return (await vscode.workspace.fs.readDirectory(folder)).filter(([, type]) => type === vscode.FileType.File).map(([name]) => name);
-  } catch {
-    return [];
-  }
-}
-
-/** "fox.png" before "fox-2.png" before "fox-10.png". */
-function byNumber(a: string, b: string): number {
-  const number = (name: string): number => Number(/-(\d+)\.[^.]+$/.exec(name)?.[1] ?? 1);
-  return number(a) - number(b) || a.localeCompare(b);
-}
-
-async function readHead(uri: vscode.Uri): Promise<Uint8Array> {
-  if (uri.scheme !== 'file') return vscode.workspace.fs.readFile(uri);
-  const handle = await fs.open(uri.fsPath, 'r');
-  try {
-    const buffer = Buffer.alloc(RECIPE_HEAD_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 function totalCost(results: ReadonlyMap<number, ResultLine>): number | undefined {

@@ -20,11 +20,13 @@ import {
   type BatchStatus,
 } from '../../src/core/batch/batchApi';
 import { readRememberedBatches, rememberItem, restoreItems } from '../../src/core/batch/batchRecord';
-import { saveBatchResults, type BatchItemTarget } from '../../src/core/batch/batchResults';
+import { saveBatchResults, type BatchItemTarget, type ExistingImages } from '../../src/core/batch/batchResults';
+import { isOutputName, type ExistingImage } from '../../src/core/batch/resume';
 import { ImageError, isImageError } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
 import { DiskImageStore } from '../../src/core/jobs/imageStore';
 import { removeKeyColour } from '../../src/core/image/backgroundRemoval';
+import type { BackgroundRemover } from '../../src/core/image/transparencyChunk';
 import { decodePng } from '../../src/core/image/pixels';
 import { keyedPrompt } from '../../src/core/image/keyColour';
 import { readRecipe, removeRecipe } from '../../src/core/recipe';
@@ -359,6 +361,119 @@ describe('against the local server', () => {
   test('a gateway without the Batch API: the create call fails with the provider\'s answer, nothing is saved', async () => {
     const api = new BatchApi({ client: client(), provider: provider(`${server.url}/no-such-gateway`, { maxRetries: 0 }), token: SENTINEL_TOKEN, log });
     await assert.rejects(api.submit(MODEL, entries(1), 'x'), (error: unknown) => isImageError(error) && error.status === 404 && !error.message.includes(SENTINEL_TOKEN));
+  });
+});
+
+describe('a batch collected again after a reload (the window went away while saving its images)', () => {
+  /** The images in the items' folders under their slugs, with their recipes: what a window lists before saving. */
+  const onDisk: ExistingImages<string> = {
+    async list(targets) {
+      const found: ExistingImage<string>[] = [];
+      for (const where of new Set(targets.map((target) => target.folder))) {
+        const names = (await fs.readdir(where)).filter((name) => targets.some((target) => target.folder === where && isOutputName(target.slug, name)));
+        for (const name of names.sort()) {
+          const recipe = readRecipe(await fs.readFile(path.join(where, name)));
+          if (recipe) found.push({ location: path.join(where, name), folder: where, name, recipe });
+        }
+      }
+      return found;
+    },
+    folderKey: (where) => where,
+  };
+
+  function save(api: Pick<BatchApi, 'results'>, status: BatchStatus, targets: readonly BatchItemTarget<string>[], extra: { removeBackground?: BackgroundRemover } = {}) {
+    return saveBatchResults(status, targets, { api, reader: client(), provider: provider(server.url), token: SENTINEL_TOKEN, storeFor: (where) => new DiskImageStore(where), log, existing: onDisk, ...extra });
+  }
+
+  /** The batch's results as a window that went away after saving only these keys saw them. */
+  function onlyKeys(api: BatchApi, keys: readonly string[]): Pick<BatchApi, 'results'> {
+    return { results: (status, onResult, signal) => api.results(status, async (result) => (result.key !== undefined && keys.includes(result.key) ? onResult(result) : undefined), signal) };
+  }
+
+  async function finished(api: BatchApi, list: readonly BatchEntry[], name: string): Promise<BatchStatus> {
+    const submitted = await api.submit(MODEL, list, name);
+    return followBatch(api, submitted.name, { clock: new FakeClock() });
+  }
+
+  async function folderBytes(): Promise<Map<string, string>> {
+    const names = (await fs.readdir(folder)).sort();
+    return new Map(await Promise.all(names.map(async (name) => [name, (await fs.readFile(path.join(folder, name))).toString('base64')] as const)));
+  }
+
+  const reloadLines = (): string[] => log.lines.filter((line) => line.includes('already saved before the reload'));
+
+  test('saved a second time into the same folder: no file is written, the existing ones are the outcome', async () => {
+    const api = batchApi();
+    const list = entries(3);
+    const final = await finished(api, list, 'saved twice');
+    const first = await save(api, final, items(list));
+    assert.deepEqual(first.files.map((file) => path.basename(file)).sort(), ['shot-1.png', 'shot-2.png', 'shot-3.png']);
+    assert.deepEqual(reloadLines(), [], 'a first save finds nothing of its own');
+    const before = await folderBytes();
+    const second = await save(api, final, items(list));
+    assert.deepEqual(second.failures, []);
+    assert.deepEqual([...second.files].sort(), [...first.files].sort());
+    assert.deepEqual(await folderBytes(), before, 'no -2 copy, and nothing rewritten');
+    assert.equal(reloadLines().length, 3);
+    assert.match(reloadLines()[1], new RegExp(`^info Batch ${final.name}: line 2 already saved before the reload \\(shot-2\\.png\\)`));
+  });
+
+  test('half saved when the window went away: only the rest is saved, the outcome has every line', async () => {
+    const api = batchApi();
+    const list = entries(3);
+    const final = await finished(api, list, 'half saved');
+    await save(onlyKeys(api, ['line-1']), final, items(list));
+    assert.deepEqual((await fs.readdir(folder)).sort(), ['shot-1.png']);
+    const kept = await fs.readFile(path.join(folder, 'shot-1.png'));
+    const resumed = await save(api, final, items(list));
+    assert.deepEqual(resumed.failures, []);
+    assert.deepEqual(resumed.files.map((file) => path.basename(file)).sort(), ['shot-1.png', 'shot-2.png', 'shot-3.png']);
+    assert.deepEqual((await fs.readdir(folder)).sort(), ['shot-1.png', 'shot-2.png', 'shot-3.png']);
+    assert.deepEqual(await fs.readFile(path.join(folder, 'shot-1.png')), kept);
+    assert.equal(readRecipe(await fs.readFile(path.join(folder, 'shot-3.png')))?.batch, final.name);
+    assert.equal(reloadLines().length, 1);
+  });
+
+  test('two images of one line (variants, one item each): the one saved counts once, the other is still made', async () => {
+    const api = batchApi();
+    const [entry] = entries(1);
+    const list = [entry, { ...entry, key: 'line-1-2' }];
+    const targets = list.map((each) => ({ key: each.key, line: 1, job: each.job, slug: 'shot-1', folder }));
+    const final = await finished(api, list, 'variants');
+    await save(onlyKeys(api, ['line-1']), final, targets);
+    const resumed = await save(api, final, targets);
+    assert.deepEqual(resumed.failures, []);
+    assert.deepEqual(resumed.files.map((file) => path.basename(file)).sort(), ['shot-1-2.png', 'shot-1.png']);
+    assert.deepEqual((await fs.readdir(folder)).sort(), ['shot-1-2.png', 'shot-1.png']);
+    const again = await save(api, final, targets);
+    assert.deepEqual(again.files.map((file) => path.basename(file)).sort(), ['shot-1-2.png', 'shot-1.png']);
+    assert.deepEqual((await fs.readdir(folder)).sort(), ['shot-1-2.png', 'shot-1.png'], 'both found, neither saved a third time');
+  });
+
+  test('an image of another batch with the same request does not count: the new batch paid for new images', async () => {
+    const api = batchApi();
+    const list = entries(2);
+    const earlier = await finished(api, list, 'earlier run');
+    await save(api, earlier, items(list));
+    const later = await finished(api, list, 'later run');
+    const outcome = await save(api, later, items(list));
+    assert.deepEqual(outcome.failures, []);
+    assert.deepEqual(outcome.files.map((file) => path.basename(file)).sort(), ['shot-1-2.png', 'shot-2-2.png']);
+    assert.equal(readRecipe(await fs.readFile(path.join(folder, 'shot-1-2.png')))?.batch, later.name);
+    assert.deepEqual(reloadLines(), []);
+  });
+
+  test('a transparent item saved before the reload is found by its keyed prompt and background, not saved again', async () => {
+    const api = batchApi();
+    const [entry] = entries(1);
+    const list = [{ ...entry, job: { ...entry.job, prompt: keyedPrompt('a paper plane').prompt } }];
+    const targets = items(list).map((item) => ({ ...item, background: 'transparent' as const }));
+    const final = await finished(api, list, 'icons');
+    const removeBackground: BackgroundRemover = async (image, key) => removeKeyColour(image, key);
+    await save(api, final, targets, { removeBackground });
+    const again = await save(api, final, targets, { removeBackground });
+    assert.deepEqual(again.files.map((file) => path.basename(file)), ['shot-1.png']);
+    assert.deepEqual(await fs.readdir(folder), ['shot-1.png']);
   });
 });
 
