@@ -1,5 +1,6 @@
 // Batch API mode in a real extension host against the local server: images saved with recipes, a reload mid-poll
-// (state persisted, poller disposed, resumed from workspace state as activation does), cancel, a per-line failure.
+// (state persisted, poller disposed, resumed from workspace state as activation does), a reload mid-save (no copies),
+// cancel, a per-line failure.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -167,6 +168,55 @@ suite('Batch API mode', () => {
     assert.deepEqual(saved(), ['sneaker-1.png', 'sneaker-2.png']);
     assert.equal(readRecipe(fs.readFileSync(path.join(folder.fsPath, 'sneaker-1.png')))?.batch, submitted.name);
     assert.equal(state.get(RUNNING_BATCHES_KEY), undefined);
+  });
+
+  test('a reload while its images were being saved: the next window keeps them, saves only the rest, never a -2 copy', async () => {
+    const state = memoryState();
+    // What workspace state held as each image was saved: the batch must still be remembered then.
+    const rememberedAtSave: (RememberedBatch[] | undefined)[] = [];
+    const writer = new ImageWriter();
+    const watched: BatchApiServices['writer'] = {
+      storeFor: (where) => {
+        const store = writer.storeFor(where);
+        const commit = store.commit.bind(store);
+        store.commit = async (file, slug, recipe) => {
+          rememberedAtSave.push(state.get<RememberedBatch[]>(RUNNING_BATCHES_KEY));
+          return commit(file, slug, recipe);
+        };
+        return store;
+      },
+    };
+    const run = await runBatchApiMode(undefined, items(2), mode(state, { writer: watched }), { displayName: 'interrupted save' });
+    assert.deepEqual(run.failures, []);
+    assert.equal(rememberedAtSave.length, 2);
+    assert.ok(rememberedAtSave.every((batches) => batches?.length === 1), 'forgotten only once every image is saved');
+    assert.equal(state.get(RUNNING_BATCHES_KEY), undefined);
+
+    // The window went away after saving sneaker-1: the batch was still remembered, sneaker-2 not saved yet.
+    const [record] = rememberedAtSave[0] ?? [];
+    assert.ok(record);
+    fs.rmSync(path.join(folder.fsPath, 'sneaker-2.png'));
+    const kept = fs.readFileSync(path.join(folder.fsPath, 'sneaker-1.png'));
+    const collect = async (): Promise<BatchApiRunResult> => {
+      await state.update(RUNNING_BATCHES_KEY, [record]);
+      let resumed: ((value: BatchApiRunResult) => void) | undefined;
+      const finished = new Promise<BatchApiRunResult>((resolve) => (resumed = resolve));
+      mode(state, { onResumedBatchFinished: (batch, result) => batch.name === record.name && resumed?.(result) }).resumeRemembered();
+      return finished;
+    };
+    const first = await collect();
+    assert.deepEqual(first.failures, []);
+    assert.deepEqual(first.files.map((file) => path.basename(file.fsPath)).sort(), ['sneaker-1.png', 'sneaker-2.png']);
+    assert.deepEqual(saved(), ['sneaker-1.png', 'sneaker-2.png']);
+    assert.deepEqual(fs.readFileSync(path.join(folder.fsPath, 'sneaker-1.png')), kept, 'the image already saved is left as it was');
+    assert.equal(readRecipe(fs.readFileSync(path.join(folder.fsPath, 'sneaker-2.png')))?.batch, record.name);
+    assert.equal(state.get(RUNNING_BATCHES_KEY), undefined);
+    assert.ok(log.lines.some((line) => line.includes('line 1 already saved before the reload (sneaker-1.png)')));
+
+    // Collected once more (a second reload before it was forgotten): both images are there, nothing is written.
+    const second = await collect();
+    assert.deepEqual(second.files.map((file) => path.basename(file.fsPath)).sort(), ['sneaker-1.png', 'sneaker-2.png']);
+    assert.deepEqual(saved(), ['sneaker-1.png', 'sneaker-2.png']);
   });
 
   test('cancel sends batches.cancel and every line says it was not made', async () => {
