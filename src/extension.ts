@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { createApi, type GeminiImageApi } from './api';
 import { BatchApiMode } from './batch/batchApiMode';
-import { BatchRuns } from './batch/batchProgress';
+import { BatchRuns, resumedBatchCards } from './batch/batchProgress';
 import { clearToken } from './commands/clearToken';
 import { editImage } from './commands/editImage';
 import { generate } from './commands/generate';
@@ -38,21 +38,22 @@ export function activate(context: vscode.ExtensionContext): GeminiImageApi {
   const writer = new ImageWriter(log);
   const generator = new ImageGenerator(tokens, clients, writer, log, catalog);
   // Google Batch API jobs outlive the window: the ones remembered in this workspace are followed again at once.
-  const batchApi = new BatchApiMode({
+  const batches = new BatchRuns();
+  context.subscriptions.push(batches);
+  const batchApi: BatchApiMode = new BatchApiMode({
     tokens,
     clients,
     writer,
     log,
     state: context.workspaceState,
-    onResumedBatchFinished: (batch, result) => void recordResumedBatch(batch, result).catch((error: unknown) => log.warn(`Results file not written: ${String(error)}`)),
+    // A resumed batch gets its card in the panel; its results file is written before the card offers it.
+    ...resumedBatchCards(batches, { cancel: (name) => batchApi.cancel(name), record: recordResumedBatch, log }),
   });
   context.subscriptions.push(batchApi);
   batchApi.resumeRemembered();
   // A batch remembered without a token to collect it with (secret storage did not survive, or the key was cleared)
   // is picked up as soon as one is set.
   context.subscriptions.push(tokens.onDidChange(() => batchApi.resumeRemembered()));
-  const batches = new BatchRuns();
-  context.subscriptions.push(batches);
   const generation = { generator, catalog, log };
   registerPanel(context, { tokens, generator, log, catalog, batches });
   context.subscriptions.push(registerGenerateImageTool(generator, log, catalog));

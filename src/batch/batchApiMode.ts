@@ -41,13 +41,22 @@ export interface BatchApiServices {
   readonly clock?: Clock;
   /** A batch resumed after a reload finished (no caller is waiting for it): e.g. to write its results file. */
   readonly onResumedBatchFinished?: (batch: RememberedBatch, result: BatchApiRunResult) => void;
+  /** A remembered batch is picked up after a reload (e.g. to show its card); the listener returned hears its states. */
+  readonly onResumingBatch?: (batch: RememberedBatch) => BatchStatusListener | undefined;
+  /** A resumed batch could not be collected (no token, the provider refused it): why. */
+  readonly onResumedBatchFailed?: (batch: RememberedBatch, message: string) => void;
 }
+
+/** Hears each state the provider reports for a followed batch: on submit, on every poll, and the final one. */
+export type BatchStatusListener = (status: BatchStatus) => void;
 
 export interface BatchApiRunOptions {
   /** Cancels the batches at the provider (batches.cancel) and resolves with what was finished. */
   readonly cancellation?: vscode.CancellationToken;
   /** The batch's display name at the provider (default: the prompts file's name). */
   readonly displayName?: string;
+  /** Hears each batch's states (the panel's card). */
+  readonly onStatus?: BatchStatusListener;
 }
 
 /** One batch being followed in this window. */
@@ -122,7 +131,7 @@ export class BatchApiMode implements vscode.Disposable {
         // Remembered before the first poll: a reload from here on resumes it.
         await this.remember(record);
         this.services.log.info(`Batch ${status.name} (${displayName}): ${group.length} request(s) for ${model} submitted to ${host}`);
-        submitted.push(this.follow(record, group, status, abort.signal));
+        submitted.push(this.follow(record, group, status, abort.signal, token, options.onStatus));
       }
       const results = await Promise.all(submitted);
       return {
@@ -197,12 +206,13 @@ export class BatchApiMode implements vscode.Disposable {
 
   private async resume(record: RememberedBatch): Promise<void> {
     const label = `Batch ${record.displayName} (${record.name})`;
+    const onStatus = this.services.onResumingBatch?.(record);
     try {
       const token = await this.services.tokens.get(record.baseUrl);
       if (!token) throw new ImageError('noToken', `No API token is set for ${tokenScopeLabel(record.baseUrl)}: set it again to collect this batch.`, { host: hostOf(record.baseUrl) });
       this.services.log.info(`${label}: resuming after a reload`);
       const items = restoreItems(record, (text) => vscode.Uri.parse(text, true));
-      const result = await this.follow(record, items, undefined, undefined, token);
+      const result = await this.follow(record, items, undefined, undefined, token, onStatus);
       if (this.disposed) return;
       this.services.onResumedBatchFinished?.(record, result);
       const failed = result.failures.length > 0 ? `, ${result.failures.length} failed (see the log)` : '';
@@ -210,6 +220,7 @@ export class BatchApiMode implements vscode.Disposable {
     } catch (error) {
       if (this.disposed) return;
       this.services.log.error(`${label}: ${messageOf(error)}`);
+      this.services.onResumedBatchFailed?.(record, messageOf(error));
       void vscode.window.showWarningMessage(notificationText(`${label} could not be collected: ${messageOf(error)}`));
     }
   }
@@ -221,6 +232,7 @@ export class BatchApiMode implements vscode.Disposable {
     first: BatchStatus | undefined,
     outer: AbortSignal | undefined,
     knownToken?: string,
+    onStatus?: BatchStatusListener,
   ): Promise<BatchApiRunResult> {
     const token = knownToken ?? (await this.services.tokens.get(record.baseUrl)) ?? '';
     const api = this.api(record.baseUrl, token);
@@ -233,6 +245,7 @@ export class BatchApiMode implements vscode.Disposable {
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     this.followers.set(record.name, follower);
     this.updateStatusItem();
+    if (first) onStatus?.(first);
     try {
       let final: BatchStatus;
       try {
@@ -244,6 +257,7 @@ export class BatchApiMode implements vscode.Disposable {
           onStatus: (status) => {
             follower.status = status;
             this.updateStatusItem();
+            onStatus?.(status);
           },
         });
       } catch (error) {
@@ -252,6 +266,7 @@ export class BatchApiMode implements vscode.Disposable {
         if (!follower.cancelRequested) throw error;
         final = await this.cancelAtProvider(api, record);
       }
+      onStatus?.(final);
       const outcome = await saveBatchResults(final, this.targetsInWorkspace(items), {
         api,
         reader: this.services.clients.get(),

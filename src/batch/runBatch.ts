@@ -127,14 +127,33 @@ async function runWithBatchApi(context: BatchContext, plan: RunPlan, file: vscod
   const items = toRun.flatMap((entry) =>
     Array.from({ length: entry.variants - entry.have.length }, (_, index) => ({ ...entry.item, key: index === 0 ? entry.item.key : `${entry.item.key}-${index + 1}` })),
   );
-  const result = await runBatchApiMode(file, items, context.batchApi);
-  const failures = [...result.failures].sort((a, b) => a.line - b.line);
-  const lines = batchResultLines(
-    toRun.map((entry) => ({ line: entry.item.line, folder: entry.item.folder.toString(), slug: entry.item.slug, model: entry.item.job.model, wanted: entry.variants - entry.have.length, have: entry.have })),
-    result,
-  );
-  for (const line of lines) results.set(line.line, line);
-  return finish(context, file, results, { files: [...result.files], failures, skipped, throttled: 0 });
+  const name = file ? path.posix.basename(file.path) : undefined;
+  // The card's Cancel is the same batches.cancel as "Show Batch API Jobs…" → Cancel Batch: what finished is saved.
+  const cancellation = new vscode.CancellationTokenSource();
+  const card = context.batches?.startBatchApi({
+    title: name ?? `${skipped + toRun.length} job${skipped + toRun.length === 1 ? '' : 's'}`,
+    total: items.length,
+    skipped,
+    cancel: () => cancellation.cancel(),
+  });
+  try {
+    const result = await runBatchApiMode(file, items, context.batchApi, { cancellation: cancellation.token, ...(card ? { onStatus: (status) => card.polled(status) } : {}) });
+    const failures = [...result.failures].sort((a, b) => a.line - b.line);
+    const lines = batchResultLines(
+      toRun.map((entry) => ({ line: entry.item.line, folder: entry.item.folder.toString(), slug: entry.item.slug, model: entry.item.job.model, wanted: entry.variants - entry.have.length, have: entry.have })),
+      result,
+    );
+    for (const line of lines) results.set(line.line, line);
+    const outcome = await finish(context, file, results, { files: [...result.files], failures, skipped, throttled: 0 });
+    const resultsFile = file ? toWorkspacePath(vscode.Uri.joinPath(file, '..', resultsFileName(path.posix.basename(file.path)))) : undefined;
+    card?.settle({ saved: result.files.length, failed: failures.length }, resultsFile ? { resultsFile } : {});
+    return outcome;
+  } catch (error) {
+    card?.finish(cancellation.token.isCancellationRequested ? 'cancelled' : 'failed', { message: notificationText(error instanceof Error ? error.message : String(error)) });
+    throw error;
+  } finally {
+    cancellation.dispose();
+  }
 }
 
 /** A finished Batch API run's lines: its files matched to lines by folder, name and order, its failures by line. */
@@ -165,12 +184,12 @@ function batchResultLines(
 
 /**
  * A Batch API run that finished after a window reload (nobody was waiting for it): its lines are written into the
- * prompts file's results file, the other lines kept as they were.
+ * prompts file's results file, the other lines kept as they were. Resolves with the file's workspace path.
  */
-export async function recordResumedBatch(batch: RememberedBatch, result: BatchApiRunResult): Promise<void> {
-  if (!batch.promptsFile) return;
+export async function recordResumedBatch(batch: RememberedBatch, result: BatchApiRunResult): Promise<string | undefined> {
+  if (!batch.promptsFile) return undefined;
   const file = vscode.Uri.parse(batch.promptsFile, true);
-  if (!vscode.workspace.getWorkspaceFolder(file)) return;
+  if (!vscode.workspace.getWorkspaceFolder(file)) return undefined;
   const resultsFile = vscode.Uri.joinPath(file, '..', resultsFileName(path.posix.basename(file.path)));
   const kept = new Map<number, ResultLine>();
   try {
@@ -193,6 +212,8 @@ export async function recordResumedBatch(batch: RememberedBatch, result: BatchAp
   }
   for (const line of batchResultLines([...wanted.values()], result)) kept.set(line.line, line);
   await vscode.workspace.fs.writeFile(resultsFile, new TextEncoder().encode(formatResults([...kept.values()])));
+  // The workspace path of the file written: the panel's card opens it.
+  return toWorkspacePath(resultsFile);
 }
 
 async function runInteractive(context: BatchContext, settings: Settings, plan: RunPlan, file: vscode.Uri | undefined): Promise<BatchRunResult> {

@@ -162,6 +162,8 @@ export interface BatchView {
   readonly resultsFile?: string;
   /** Why the run stopped, when it did not finish. */
   readonly message?: string;
+  /** A running Batch API run: the provider's state in words ("Pending at the provider"). */
+  readonly state?: string;
 }
 
 export interface PanelState {

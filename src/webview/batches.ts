@@ -59,7 +59,7 @@ export class Batches {
       'li',
       { className: `job batch job-${batch.status}`, attrs: { 'aria-busy': String(running), 'data-batch': batch.id } },
       head,
-      el('div', { className: 'job-meta' }, el('span', { text: batch.mode === 'batch' ? 'Batch API' : 'Interactive' }), el('span', { text: STATUS_WORDS[batch.status] })),
+      el('div', { className: 'job-meta' }, el('span', { text: batch.mode === 'batch' ? 'Batch API' : 'Interactive' }), el('span', { className: 'batch-state', text: (running ? batch.state : undefined) ?? STATUS_WORDS[batch.status] })),
       el(
         'div',
         {
