@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BatchApiMode, RUNNING_BATCHES_KEY, runBatchApiMode, type BatchApiRunResult, type BatchApiServices } from '../../src/batch/batchApiMode';
+import { BatchRuns, resumedBatchCards } from '../../src/batch/batchProgress';
+import type { BatchStatus } from '../../src/core/batch/batchApi';
 import type { RememberedBatch } from '../../src/core/batch/batchRecord';
 import type { PreparedBatchItem } from '../../src/core/batch/types';
 import { ImageClient } from '../../src/core/imageClient';
@@ -120,8 +122,14 @@ suite('Batch API mode', () => {
 
   test('a batch is submitted, polled to its end, and every image saved with a recipe naming the batch', async () => {
     const state = memoryState();
-    const result = await runBatchApiMode(undefined, items(3), mode(state), { displayName: 'sneakers' });
+    const heard: BatchStatus[] = [];
+    const result = await runBatchApiMode(undefined, items(3), mode(state), { displayName: 'sneakers', onStatus: (status) => heard.push(status) });
     assert.deepEqual(result.failures, []);
+    // The panel's card hears the submit, every poll and the final state, all of the one batch.
+    assert.equal(heard[0].state, 'pending');
+    assert.equal(heard.at(-1)?.state, 'succeeded');
+    assert.equal(heard.at(-1)?.succeeded, 3);
+    assert.deepEqual([...new Set(heard.map((status) => status.name))], [heard[0].name]);
     assert.deepEqual(result.files.map((file) => path.basename(file.fsPath)).sort(), ['sneaker-1.png', 'sneaker-2.png', 'sneaker-3.png']);
     assert.deepEqual(saved(), ['sneaker-1.png', 'sneaker-2.png', 'sneaker-3.png']);
     const [batch] = await serverBatches();
@@ -257,6 +265,47 @@ suite('Batch API mode', () => {
     const state = memoryState();
     const gateway = mode(state, { settings: () => ({ ...readSettings(), baseUrl: `${geminiServerUrl()}/no-batch-here`, maxRetries: 0 }) });
     await assert.rejects(runBatchApiMode(undefined, items(1), gateway), (error: unknown) => error instanceof Error && /404|not found/i.test(error.message));
+    assert.equal(state.get(RUNNING_BATCHES_KEY), undefined);
+  });
+
+  test('a batch resumed after a reload gets a card: the provider’s state from real polls, and Cancel on it cancels the batch at the provider', async () => {
+    await setServerOptions({ holdBatches: true });
+    const state = memoryState();
+    const before = mode(state);
+    const interrupted = before.run(undefined, items(2), { displayName: 'resumed card' }).catch(() => undefined);
+    const [submitted] = await until('the batch remembered', async () => {
+      const batches = await serverBatches();
+      return batches.length === 1 && state.get<RememberedBatch[]>(RUNNING_BATCHES_KEY)?.length === 1 ? batches : undefined;
+    });
+    before.dispose();
+    await interrupted;
+
+    const runs = new BatchRuns();
+    const recorded: BatchApiRunResult[] = [];
+    const after: BatchApiMode = mode(state, {
+      ...resumedBatchCards(runs, {
+        cancel: (name) => after.cancel(name),
+        record: async (_batch, result) => {
+          recorded.push(result as BatchApiRunResult);
+          return 'resumed.results.jsonl';
+        },
+        log,
+      }),
+    });
+    after.resumeRemembered();
+    const polled = await until('the card shows a poll', async () => (runs.views[0]?.state === 'Pending at the provider' ? runs.views[0] : undefined));
+    assert.equal(polled.title, 'resumed card', 'no prompts file: the display name');
+    assert.equal(polled.mode, 'batch');
+    assert.equal(polled.progress, '0 of 2');
+    assert.equal(runs.cancel(polled.id), true);
+    const ended = await until('the card ends', async () => (runs.views[0]?.status !== 'running' ? runs.views[0] : undefined));
+    assert.equal(ended.status, 'cancelled');
+    assert.equal(ended.resultsFile, 'resumed.results.jsonl');
+    assert.equal(ended.state, undefined);
+    const [batch] = await serverBatches();
+    assert.equal(batch.name, submitted.name);
+    assert.equal(batch.cancelRequested, true, 'batches.cancel reached the provider');
+    assert.equal(recorded[0].failures.length, 2);
     assert.equal(state.get(RUNNING_BATCHES_KEY), undefined);
   });
 });
