@@ -229,8 +229,13 @@ export interface ResumedBatchServices {
  * polls, and ends once its results file is written (Open Results) or with why it could not be collected.
  */
 export function resumedBatchCards(batches: BatchRuns, services: ResumedBatchServices) {
+  /** The card an attempt that could not collect the batch left (no key yet): replaced when the batch is picked up again. */
+  const stopped = new Map<string, string>();
   return {
     onResumingBatch: (batch: RememberedBatch): ((status: PolledBatch) => void) => {
+      const earlier = stopped.get(batch.name);
+      stopped.delete(batch.name);
+      if (earlier !== undefined) batches.dismiss(earlier);
       const card = batches.startBatchApi({
         title: (batch.promptsFile && fileNameOf(batch.promptsFile)) || batch.displayName,
         total: batch.items.length,
@@ -249,7 +254,10 @@ export function resumedBatchCards(batches: BatchRuns, services: ResumedBatchServ
       });
     },
     onResumedBatchFailed: (batch: RememberedBatch, message: string): void => {
-      batches.batchApiRun(batch.name)?.finish('failed', { message });
+      const card = batches.batchApiRun(batch.name);
+      if (!card) return;
+      card.finish('failed', { message });
+      stopped.set(batch.name, card.id);
     },
   };
 }

@@ -267,5 +267,15 @@ describe('Batch API cards', () => {
     assert.deepEqual(warnings, ['Results file not written: Error: disk full'], 'no Open Results without a results file');
     hooks.onResumedBatchFailed(remembered('batches/unknown', 1), 'ignored');
     assert.equal(runs.views.length, 2, 'a batch without a card changes nothing');
+
+    // The key is set again: the batch is picked up again, and its new card replaces the one that said why it stopped.
+    hooks.onResumingBatch(noToken);
+    assert.deepEqual(
+      seen(runs).map(({ title, status }) => [title, status]),
+      [
+        ['covers.prompts.txt', 'running'],
+        ['shown at the provider', 'done'],
+      ],
+    );
   });
 });
