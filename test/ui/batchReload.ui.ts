@@ -1,10 +1,11 @@
 // Google's Batch API mode as a user meets it: a prompts file run from the palette, the batch in the status bar, a
-// window reload while it is still running, and the images saved once it finishes, by the window that came back.
+// window reload while it is still running, and the images saved once it finishes, by the window that came back, whose
+// Image Studio panel shows the resumed batch as a card.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { reportRetry, step, uiSuite } from './harness';
-import { eventually, imagesWithRecipes, setToken } from './panelDriver';
+import { eventually, imagesWithRecipes, openPanel, setToken } from './panelDriver';
 import { paletteRow, persistedWorkspaceState, runCommand } from './workbench';
 
 const PROMPTS = 'covers.prompts.jsonl';
@@ -67,6 +68,17 @@ export default uiSuite('Batch API after a reload', [
     }
     await following.waitFor({ state: 'visible', timeout: 60_000 });
     assert.equal((gemini.batches.describe() as ListedBatch[]).length, 1, 'the reload submitted the batch again');
+
+    // The panel of the reloaded window shows the resumed batch as a Batch API card, with the provider's state once
+    // a poll has answered. (A card the missing key stopped is replaced by this one once the key is set again.)
+    const frame = await openPanel(page);
+    const card = frame.locator('li.batch.job-running', { hasText: PROMPTS });
+    await card.locator('.batch-state', { hasText: 'Pending at the provider' }).waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await frame.locator('li.batch', { hasText: PROMPTS }).count(), 1, 'one card for the one batch');
+    assert.match((await card.locator('.job-meta').textContent()) ?? '', /^Batch API/);
+    assert.equal((await card.locator('.batch-progress').textContent())?.trim(), '0 of 2');
+    assert.equal(await card.getByRole('button', { name: `Cancel the batch ${PROMPTS}` }).count(), 1, 'a running card offers Cancel');
+    await screenshot('resumed-batch-card');
     gemini.batches.advance(batch.name, 'succeeded');
 
     const saved = await eventually(() => {
@@ -83,6 +95,10 @@ export default uiSuite('Batch API after a reload', [
     }, 'the results file', 30_000);
     assert.deepEqual(results.map((line) => [line.line, line.status]), [[2, 'ok'], [3, 'ok']]);
     await page.locator(STATUS, { hasText: 'Gemini batch' }).first().waitFor({ state: 'hidden', timeout: 30_000 });
+    // Once its results file is written the card is done and opens it.
+    const done = frame.locator('li.batch.job-done', { hasText: PROMPTS });
+    await done.locator('button', { hasText: 'Open Results' }).waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal((await done.locator('.batch-progress').textContent())?.trim(), '2 of 2');
     await screenshot('saved-after-reload');
     // The workspace is shared with the suites after this one: leave it as it was.
     for (const file of [...made, PROMPTS, RESULTS]) fs.rmSync(path.join(workspace, file), { force: true });
