@@ -43,6 +43,10 @@ export default uiSuite('Batch API after a reload', [
     assert.deepEqual(batch.keys, ['line-2', 'line-3'], 'one request per line, keyed by line');
     await page.locator(STATUS, { hasText: 'Gemini batch' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot('running-in-status-bar');
+    // The panel shows the run as a Batch API card with the provider's state once the first poll has answered.
+    const submittedCard = (await openPanel(page)).locator('li.batch.job-running', { hasText: PROMPTS });
+    await submittedCard.locator('.batch-state', { hasText: 'Pending at the provider' }).waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await submittedCard.locator('.job-meta').textContent()) ?? '', /^Batch API/);
     // The extension has remembered the batch; the web workbench writes that to IndexedDB about 100 ms later, and a
     // reload before then loses it (seen in 2 of 5 runs on a 2-core machine). Reload once it is written.
     await eventually(async () => {
