@@ -56,7 +56,7 @@ function optionProblems(job: ImageJob, model: string): string[] {
   if (imageSize) {
     if (capabilities.fixedSize !== undefined) {
       if (imageSize.toUpperCase() !== capabilities.fixedSize.toUpperCase()) {
-        const matching = KNOWN_MODEL_IDS.find((id) => describeModel(id)?.baseId === capabilities.baseId && describeModel(id)?.fixedSize === imageSize);
+        const matching = KNOWN_MODEL_IDS.find((id) => describeModel(id)?.baseId === capabilities.baseId && describeModel(id)?.fixedSize?.toUpperCase() === imageSize.toUpperCase());
         problems.push(
           `${model} always makes ${capabilities.fixedSize} images: set the size to auto` +
             (matching ? ` or use ${matching}.` : '.'),

@@ -58,6 +58,10 @@ describe('options the model cannot take', () => {
     assert.deepEqual(findJobProblems(job({ model: 'gemini-3.1-flash-image-preview-4k', imageSize: '1K' })), [
       'gemini-3.1-flash-image-preview-4k always makes 4K images: set the size to auto or use gemini-3.1-flash-image-preview-1k.',
     ]);
+    // A lowercase size still finds the id of that size (the suggestion compares sizes as the conflict check does).
+    assert.deepEqual(findJobProblems(job({ model: 'gemini-3-pro-image-preview-2k', imageSize: '4k' })), [
+      'gemini-3-pro-image-preview-2k always makes 2K images: set the size to auto or use gemini-3-pro-image-preview-4k.',
+    ]);
     // Its own size, in either case, is no conflict.
     assert.deepEqual(findJobProblems(job({ model: 'gemini-3-pro-image-preview-2k', imageSize: '2k' })), []);
     assert.deepEqual(findJobProblems(job({ model: 'GEMINI-3-PRO-IMAGE-PREVIEW-2K', imageSize: '2K' })), []);
