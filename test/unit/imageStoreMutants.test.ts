@@ -111,4 +111,6 @@ test('replacing never writes over a file already at the temporary name', async (
   }
   await assert.rejects(replacing, { code: 'EEXIST' });
   assert.equal(await fs.readFile(png, 'utf8'), 'the image as it arrived');
+  // …nor removes it: it is another window's.
+  assert.equal(await fs.readFile(path.join(folder, '.fox.00000000.gemini-image.part'), 'utf8'), 'another window\'s image');
 });

@@ -88,8 +88,11 @@ export class DiskImageStore implements ImageStore<TempImageFile, string> {
   async replace(location: string, bytes: Uint8Array, format: 'png' | 'jpeg', slug: string): Promise<string> {
     const extension = extensionFor(format);
     const temporary = path.join(this.folder, temporaryName(slug));
+    // Written first and on its own: a file already at that name is someone else's and stays where it is.
+    await fs.writeFile(temporary, bytes, { flag: 'wx' }).catch((error: unknown) => {
+      throw asDiskError(error, this.folder);
+    });
     try {
-      await fs.writeFile(temporary, bytes, { flag: 'wx' });
       if (path.extname(location).slice(1).toLowerCase() === extension) {
         // The file this run saved a moment ago, replaced in one step (a rename never leaves half a file).
         await fs.rename(temporary, location);
