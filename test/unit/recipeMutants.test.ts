@@ -78,6 +78,9 @@ test('recipeOffset: a JPEG needs its SOI, then keeps APP0/APP1 first', () => {
   assert.equal(recipeOffset('jpeg', Buffer.concat([SOI, app0, app1, Buffer.from([0xff, 0xdb, 0x00, 0x43])])), 2 + app0.length + app1.length);
   assert.equal(recipeOffset('jpeg', Buffer.concat([SOI, app0, app1])), 'more');
   assert.equal(recipeOffset('jpeg', tinyJpeg()), 2 + ((tinyJpeg()[4] << 8) | tinyJpeg()[5]) + 2);
+  // A segment must start with 0xff: an APP1 marker byte after anything else is not a segment to skip.
+  const notMarker = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0, 0, 0x00, 0xe1, 0x00, 0x04, 0, 0, 0xff, 0xdb, 0x00, 0x43]);
+  assert.equal(recipeOffset('jpeg', notMarker), 8);
 });
 
 test('recipeOffset: a broken APP0 length (below 2) keeps the recipe before it; a length of 2 is an empty segment', () => {
@@ -261,6 +264,7 @@ test('PNG: only an uncompressed iTXt chunk with our keyword, before the image da
     ['compressed', Buffer.concat([head, pngChunk('iTXt', Buffer.concat([Buffer.from(RECIPE_KEYWORD), Buffer.from([0, 1, 0, 0, 0]), json(recipe)])), tail]), false],
     ['after IDAT', Buffer.concat([head, idat, ours, iend]), false],
     ['after IEND', Buffer.concat([head, idat, iend, ours]), false],
+    ['after an IEND with no IDAT', Buffer.concat([head, iend, ours]), false],
     ['its CRC cut off', Buffer.concat([head, ours.subarray(0, ours.length - 4)]), false],
     ['its text cut off', Buffer.concat([head, ours.subarray(0, ours.length - 10)]), false],
     ['no chunk after IHDR', head, false],
@@ -302,6 +306,8 @@ test('JPEG: only a COM segment that starts with our prefix, among the header seg
     ['in an APP1 segment', Buffer.concat([SOI, segment(0xe1, Buffer.concat([Buffer.from(JPEG_PREFIX), json(recipe)])), end]), false],
     ['after the image data starts', Buffer.concat([SOI, app0, sos, ours, end]), false],
     ['after the end of the image', Buffer.concat([SOI, app0, end, ours]), false],
+    // Two bytes after EOI that would read as a segment length leading right to our comment.
+    ['after the end of the image and two more bytes', Buffer.concat([SOI, app0, end, Buffer.from([0x00, 0x02]), ours]), false],
     ['not after a marker byte', Buffer.concat([SOI, app0, Buffer.from([0x00]), ours.subarray(1), end]), false],
     ['a header with nothing after it', Buffer.concat([SOI, app0]), false],
     ['a real JPEG without one', tinyJpeg(), false],
