@@ -1,7 +1,7 @@
 // Plausible bugs that once passed the whole suite unnoticed (issue 15): each test here fails when its bug is put back.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ImageError, type ImageErrorKind } from '../../src/core/errors';
+import { ImageError } from '../../src/core/errors';
 import { slugFromPrompt } from '../../src/core/fileName';
 import { ImageClient } from '../../src/core/imageClient';
 import { parseOutputFolder } from '../../src/core/outputFolder';
@@ -18,6 +18,7 @@ import { AUTO } from '../../src/shared/protocol';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { FakeClock, imageJob, provider, RecordingLog } from './fixtures/clientHarness';
 import { BMP_HEADER, ftyp, SVG_TEXT, testPng, TIFF_HEADER } from './fixtures/images';
+import { rejected } from './fixtures/answers';
 
 const settings = provider('http://127.0.0.1:9', { maxRetries: 0 });
 
@@ -58,16 +59,6 @@ function inline(bytes: Uint8Array): string {
   return `{"inlineData":{"mimeType":"image/png","data":"${Buffer.from(bytes).toString('base64')}"}}`;
 }
 
-async function failure(promise: Promise<unknown>, kind: ImageErrorKind): Promise<ImageError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ImageError, String(error));
-    assert.equal(error.kind, kind, error.message);
-    return error;
-  }
-  assert.fail(`expected ${kind}`);
-}
 
 describe('answers', () => {
   test('1. a streamed part flagged `thought: true` after its data is a draft: never handed over, even from a broken answer', async () => {
@@ -125,7 +116,7 @@ describe('answers', () => {
     test(`4. a streamed ${name} image is refused by name and never written`, async () => {
       const opened: string[] = [];
       const body = Buffer.from(answerWith([inline(bytes)]));
-      const error = await failure(client(answerTransport([body])).stream(imageJob(), settings, SENTINEL_TOKEN, undefined, memorySink(opened)), 'malformedAnswer');
+      const error = await rejected(client(answerTransport([body])).stream(imageJob(), settings, SENTINEL_TOKEN, undefined, memorySink(opened)), 'malformedAnswer');
       assert.match(error.message, new RegExp(`a ${name} file`));
       assert.deepEqual(opened, []);
     });
@@ -134,7 +125,7 @@ describe('answers', () => {
   test('5. a Content-Length above the cap is refused before any of the body is read', async () => {
     const small = Buffer.from(answerWith([inline(testPng(4, 4))]));
     const transport = answerTransport([small], { 'content-length': '3000000' });
-    const error = await failure(client(transport, 1024 * 1024).generate(imageJob(), settings, SENTINEL_TOKEN), 'tooLarge');
+    const error = await rejected(client(transport, 1024 * 1024).generate(imageJob(), settings, SENTINEL_TOKEN), 'tooLarge');
     assert.match(error.message, /is 3(\.0)? MB/);
     assert.equal(transport.read, 0, 'no chunk was pulled');
   });

@@ -1,7 +1,6 @@
 // Images sent as links (`![image](http://…)` or a bare URL) instead of inline data: downloaded without the token, checked, kept with their link.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ImageError } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
 import { describeLink, downloadLinkedImage, extractImageLinks, isPrivateHost } from '../../src/core/imageLinks';
 import { type ClosableTransport } from '../../src/http/index';
@@ -9,6 +8,7 @@ import { SENTINEL_TOKEN } from '../sentinel';
 import { type GeminiServer, type RecordedRequest } from '../server/geminiServer';
 import { imageJob, provider, RecordingLog, useServerAndTransport } from './fixtures/clientHarness';
 import { createHash } from 'node:crypto';
+import { rejected } from './fixtures/answers';
 
 let server: GeminiServer;
 let transport: ClosableTransport;
@@ -33,15 +33,6 @@ function assertNoCredentials(request: RecordedRequest): void {
   assert.ok(!JSON.stringify(request).includes(SENTINEL_TOKEN), 'the token reached the image host');
 }
 
-async function failure(promise: Promise<unknown>): Promise<ImageError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ImageError, String(error));
-    return error;
-  }
-  assert.fail('expected a failure');
-}
 
 describe('an answer that links to its image', () => {
   for (const style of ['markdown', 'bare'] as const) {
@@ -75,7 +66,7 @@ describe('an answer that links to its image', () => {
 
   test('bytes that are not an image are refused with a message, nothing returned', async () => {
     server.enqueue({ kind: 'imageLink', serve: 'notImage' });
-    const error = await failure(client().generate(imageJob(), provider(server.url), SENTINEL_TOKEN));
+    const error = await rejected(client().generate(imageJob(), provider(server.url), SENTINEL_TOKEN));
     assert.equal(error.kind, 'noImage');
     assert.match(error.message, /linked to an image \(http:\/\/127\.0\.0\.1:\d+\/__images\/[\w.]+\), but what 127\.0\.0\.1:\d+ sent is not an image.*nothing was saved/);
     assert.equal(imageGets().length, 1);
@@ -83,7 +74,7 @@ describe('an answer that links to its image', () => {
 
   test('a redirect to a file: address is not followed', async () => {
     server.enqueue({ kind: 'imageLink', serve: 'redirectToFile' });
-    const error = await failure(client().generate(imageJob(), provider(server.url), SENTINEL_TOKEN));
+    const error = await rejected(client().generate(imageJob(), provider(server.url), SENTINEL_TOKEN));
     assert.equal(error.kind, 'noImage');
     assert.match(error.message, /leads to a file: address, and only http\(s\) links are followed/);
     assert.equal(imageGets().length, 1);
@@ -92,20 +83,20 @@ describe('an answer that links to its image', () => {
   test('a linked image over the size cap is refused while it arrives', async () => {
     server.enqueue({ kind: 'imageLink' });
     const small = new ImageClient({ transport, log, maxResponseBytes: 4000 });
-    const error = await failure(small.generate(imageJob({ imageSize: '4K', model: 'gemini-3-pro-image-preview' }), provider(server.url), SENTINEL_TOKEN));
+    const error = await rejected(small.generate(imageJob({ imageSize: '4K', model: 'gemini-3-pro-image-preview' }), provider(server.url), SENTINEL_TOKEN));
     assert.equal(error.kind, 'noImage');
     assert.match(error.message, /larger than the 4\.0 KB this extension accepts/);
   });
 
   test('a download that stalls ends at the timeout, nothing returned', async () => {
     server.enqueue({ kind: 'imageLink', serve: 'stall' });
-    const error = await failure(client().generate(imageJob(), provider(server.url, { timeoutSeconds: 1 }), SENTINEL_TOKEN));
+    const error = await rejected(client().generate(imageJob(), provider(server.url, { timeoutSeconds: 1 }), SENTINEL_TOKEN));
     assert.equal(error.kind, 'timeout');
     assert.match(error.message, /The linked image at 127\.0\.0\.1:\d+ did not arrive within 1 s; nothing was saved/);
   });
 
   test('a remote provider linking to a local address is not followed', async () => {
-    const error = await failure(downloadLinkedImage(`${server.url}/__images/anything.png`, { transport, answerHost: 'api.example.com', timeoutMs: 5000, maxBytes: 1 << 20 }));
+    const error = await rejected(downloadLinkedImage(`${server.url}/__images/anything.png`, { transport, answerHost: 'api.example.com', timeoutMs: 5000, maxBytes: 1 << 20 }));
     assert.equal(error.kind, 'noImage');
     assert.match(error.message, /local or private address \(127\.0\.0\.1:\d+\) although api\.example\.com is not one/);
     assert.equal(server.requests.length, 0, 'nothing may be fetched from the local address');
@@ -121,7 +112,7 @@ describe('an answer that links to its image', () => {
         return transport.download!(url, options);
       },
     };
-    const error = await failure(new ImageClient({ transport: counting, log }).generate(imageJob(), provider(server.url), SENTINEL_TOKEN, abort.signal));
+    const error = await rejected(new ImageClient({ transport: counting, log }).generate(imageJob(), provider(server.url), SENTINEL_TOKEN, abort.signal));
     assert.equal(error.kind, 'cancelled');
   });
 });

@@ -6,6 +6,7 @@ import { ImageError } from '../../src/core/errors';
 import { describeLink, downloadLinkedImage, extractImageLinks, isPrivateHost } from '../../src/core/imageLinks';
 import type { HttpResponse, Transport, TransportOptions } from '../../src/core/transport';
 import { BMP_HEADER, TINY_PNG } from './fixtures/images';
+import { rejected } from './fixtures/answers';
 
 const found = (text: string): { links: string[]; rest: string } => {
   const links: string[] = [];
@@ -65,15 +66,6 @@ const options = (transport: Transport, extra: Partial<{ maxBytes: number; signal
   signal: extra.signal,
 });
 
-async function failure(promise: Promise<unknown>): Promise<ImageError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ImageError, String(error));
-    return error;
-  }
-  assert.fail('expected a failure');
-}
 
 const refusal = (why: string, link = 'https://cdn.example.com/a.png'): string =>
   `The answer from api.example.com linked to an image (${link}), but ${why}; nothing was saved. Try again, or ask the provider to send images inline.`;
@@ -185,8 +177,8 @@ describe('downloading a linked image', () => {
 
   test('without a download-capable connection or with an invalid link it says why', async () => {
     const noDownload: Transport = { request: () => Promise.reject(new Error('unused')) };
-    assert.equal((await failure(downloadLinkedImage(link, options(noDownload)))).message, refusal('this connection cannot download links'));
-    const invalid = await failure(downloadLinkedImage('https://[nope/a.png', options(scripted({ status: 200 }))));
+    assert.equal((await rejected(downloadLinkedImage(link, options(noDownload)))).message, refusal('this connection cannot download links'));
+    const invalid = await rejected(downloadLinkedImage('https://[nope/a.png', options(scripted({ status: 200 }))));
     assert.equal(invalid.message, refusal('the link is not a valid address', 'an unreadable link'));
   });
 
@@ -198,33 +190,33 @@ describe('downloading a linked image', () => {
     assert.deepEqual(followed.urls, [link, 'https://cdn.example.com/b.png', 'https://cdn.example.com/c.png', 'https://cdn.example.com/d.png']);
 
     const looping = scripted(hop('/a.png'));
-    const error = await failure(downloadLinkedImage(link, options(looping)));
+    const error = await rejected(downloadLinkedImage(link, options(looping)));
     assert.equal(error.message, refusal('it redirected more than 3 times'));
     assert.equal(error.host, 'cdn.example.com');
     assert.equal(looping.urls.length, 4);
   });
 
   test('a redirect without a location says so', async () => {
-    const error = await failure(downloadLinkedImage(link, options(scripted({ status: 302 }))));
+    const error = await rejected(downloadLinkedImage(link, options(scripted({ status: 302 }))));
     assert.equal(error.message, refusal('cdn.example.com answered 302 without saying where to'));
   });
 
   for (const status of [100, 400, 404, 503]) {
     test(`a ${status} answer is refused even when its body is an image`, async () => {
-      const error = await failure(downloadLinkedImage(link, options(scripted({ status, body: png() }))));
+      const error = await rejected(downloadLinkedImage(link, options(scripted({ status, body: png() }))));
       assert.equal(error.kind, 'noImage');
       assert.equal(error.message, refusal(`cdn.example.com answered ${status} for it`));
     });
   }
 
   test('a BMP is refused by name', async () => {
-    const error = await failure(downloadLinkedImage(link, options(scripted({ status: 200, body: new RecordedBody([BMP_HEADER]) }))));
+    const error = await rejected(downloadLinkedImage(link, options(scripted({ status: 200, body: new RecordedBody([BMP_HEADER]) }))));
     assert.equal(error.message, refusal('what cdn.example.com sent is a BMP file'));
   });
 
   test('a declared length over the cap is refused before the body is read; exactly the cap is fine', async () => {
     const lying = scripted({ status: 200, headers: { 'content-length': '5000' }, body: png() });
-    const error = await failure(downloadLinkedImage(link, options(lying, { maxBytes: 1000 })));
+    const error = await rejected(downloadLinkedImage(link, options(lying, { maxBytes: 1000 })));
     assert.equal(error.message, refusal('it is larger than the 1.0 KB this extension accepts'));
     const exact = scripted({ status: 200, headers: { 'content-length': String(TINY_PNG.length) }, body: png() });
     assert.equal((await downloadLinkedImage(link, options(exact, { maxBytes: TINY_PNG.length }))).format, 'png');
@@ -232,7 +224,7 @@ describe('downloading a linked image', () => {
 
   test('a body over the cap without a declared length is refused while it arrives', async () => {
     const body = new RecordedBody([TINY_PNG, new Uint8Array(100), new Uint8Array(100)]);
-    const error = await failure(downloadLinkedImage(link, options(scripted({ status: 200, body }), { maxBytes: TINY_PNG.length + 150 })));
+    const error = await rejected(downloadLinkedImage(link, options(scripted({ status: 200, body }), { maxBytes: TINY_PNG.length + 150 })));
     assert.match(error.message, /it is larger than the \d+ bytes this extension accepts/);
     assert.equal(body.closed, true);
   });
@@ -252,15 +244,15 @@ describe('downloading a linked image', () => {
   test('a cancelled download says cancelled', async () => {
     const abort = new AbortController();
     abort.abort();
-    const error = await failure(downloadLinkedImage(link, options(scripted(new Error('aborted')), { signal: abort.signal })));
+    const error = await rejected(downloadLinkedImage(link, options(scripted(new Error('aborted')), { signal: abort.signal })));
     assert.equal(error.kind, 'cancelled');
     assert.equal(error.message, 'Cancelled; nothing more is downloaded from cdn.example.com.');
   });
 
   test('a connection failure keeps its own error; any other failure is named', async () => {
     const network = new ImageError('network', 'Could not connect to cdn.example.com.', { host: 'cdn.example.com' });
-    assert.equal(await failure(downloadLinkedImage(link, options(scripted(network)))), network);
-    const error = await failure(downloadLinkedImage(link, options(scripted(new Error('socket hang up')))));
+    assert.equal(await rejected(downloadLinkedImage(link, options(scripted(network)))), network);
+    const error = await rejected(downloadLinkedImage(link, options(scripted(new Error('socket hang up')))));
     assert.equal(error.message, refusal('downloading it failed (socket hang up)'));
   });
 });

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ImageError, type ImageErrorKind } from '../../src/core/errors';
+import { ImageError } from '../../src/core/errors';
 import { ImageClient } from '../../src/core/imageClient';
 import { readRecipe, recipeInsertionOfLength, recipeSlot, removeRecipe, type Recipe } from '../../src/core/recipe';
 import { TempImageFile } from '../../src/core/streamFile';
@@ -14,6 +14,7 @@ import type { Transport } from '../../src/core/transport';
 import { SENTINEL_TOKEN } from '../sentinel';
 import { encodeJpeg, encodePng } from '../server/imageFactory';
 import { FakeClock, imageJob, provider, RecordingLog } from './fixtures/clientHarness';
+import { rejected } from './fixtures/answers';
 
 const PNG = encodePng('stream fixture', 24, 18);
 const SECOND = encodePng('second image', 7, 5);
@@ -88,16 +89,6 @@ function split(body: Buffer, ...at: number[]): Buffer[] {
   return points.slice(1).map((end, index) => body.subarray(points[index], end));
 }
 
-async function failure(promise: Promise<unknown>, kind: ImageErrorKind): Promise<ImageError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ImageError, String(error));
-    assert.equal(error.kind, kind, error.message);
-    return error;
-  }
-  assert.fail(`expected ${kind}`);
-}
 
 describe('streaming answers: chunking', () => {
   const { body, images } = fixture();
@@ -179,7 +170,7 @@ describe('streaming answers: shapes', () => {
     const result = await client(transportOf([answer([url])])).generate(job, settings, SENTINEL_TOKEN);
     assert.equal(sha256(result.images[0].bytes), sha256(PNG));
     assert.deepEqual(result.texts, ['Here:  done']);
-    const textOnly = await failure(client(transportOf([answer(['{"text":"Only words"}'])])).generate(job, settings, SENTINEL_TOKEN), 'noImage');
+    const textOnly = await rejected(client(transportOf([answer(['{"text":"Only words"}'])])).generate(job, settings, SENTINEL_TOKEN), 'noImage');
     assert.match(textOnly.message, /Only words/);
   });
 
@@ -191,7 +182,7 @@ describe('streaming answers: shapes', () => {
     assert.equal(result.images.length, 1);
     await result.images[0].file.abort();
     const alone = path.join(dir, 'junk-alone');
-    const error = await failure(client(transportOf([answer([inline(junk)])])).stream(job, settings, SENTINEL_TOKEN, undefined, fileSink(alone)), 'malformedAnswer');
+    const error = await rejected(client(transportOf([answer([inline(junk)])])).stream(job, settings, SENTINEL_TOKEN, undefined, fileSink(alone)), 'malformedAnswer');
     assert.match(error.message, /not a PNG, JPEG, WebP or GIF image/);
     assert.deepEqual(fs.readdirSync(alone), []);
   });
@@ -215,7 +206,7 @@ describe('streaming answers: failures leave no temporary file', () => {
   test('a body that ends early (inside the data, an escape, the usage) is malformedAnswer', async () => {
     for (const cut of [dataAt + 1, dataAt + 200, body.indexOf('\\/', dataAt) + 1, body.indexOf('usageMetadata'), body.length - 1]) {
       const folder = path.join(dir, `cut-${cut}`);
-      const error = await failure(client(transportOf(split(body.subarray(0, cut), 40))).stream(job, settings, SENTINEL_TOKEN, undefined, fileSink(folder)), 'malformedAnswer');
+      const error = await rejected(client(transportOf(split(body.subarray(0, cut), 40))).stream(job, settings, SENTINEL_TOKEN, undefined, fileSink(folder)), 'malformedAnswer');
       assert.match(error.message, /stopped before it was complete/);
       assert.deepEqual(fs.readdirSync(folder), [], `cut at ${cut}`);
     }
@@ -224,7 +215,7 @@ describe('streaming answers: failures leave no temporary file', () => {
   test('the connection failing mid-image removes the file', async () => {
     const folder = path.join(dir, 'reset');
     const reset = new ImageError('network', 'The connection closed before the answer was complete.', { host: '127.0.0.1:9', code: 'UND_ERR_SOCKET' });
-    await failure(client(transportOf([body.subarray(0, dataAt + 300)], reset)).stream(job, settings, SENTINEL_TOKEN, undefined, fileSink(folder)), 'network');
+    await rejected(client(transportOf([body.subarray(0, dataAt + 300)], reset)).stream(job, settings, SENTINEL_TOKEN, undefined, fileSink(folder)), 'network');
     assert.deepEqual(fs.readdirSync(folder), []);
   });
 
@@ -232,7 +223,7 @@ describe('streaming answers: failures leave no temporary file', () => {
     for (const bad of ['$', '\\"', '\\u00e9', '=A']) {
       const folder = path.join(dir, `bad-${bad.charCodeAt(bad.length - 1)}`);
       const broken = Buffer.concat([body.subarray(0, dataAt + 400), Buffer.from(bad), body.subarray(dataAt + 400)]);
-      const error = await failure(client(transportOf(split(broken, dataAt + 200))).stream(job, settings, SENTINEL_TOKEN, undefined, fileSink(folder)), 'malformedAnswer');
+      const error = await rejected(client(transportOf(split(broken, dataAt + 200))).stream(job, settings, SENTINEL_TOKEN, undefined, fileSink(folder)), 'malformedAnswer');
       assert.match(error.message, /not valid base64/);
       assert.deepEqual(fs.readdirSync(folder), [], `invalid ${bad}`);
     }
@@ -241,14 +232,14 @@ describe('streaming answers: failures leave no temporary file', () => {
   test('the size cap hit mid-image: tooLarge, the file removed', async () => {
     const folder = path.join(dir, 'cap');
     const chunks = split(body, 100, dataAt + 100, dataAt + 300, dataAt + 500);
-    await failure(client(transportOf(chunks), dataAt + 400).stream(job, settings, SENTINEL_TOKEN, undefined, fileSink(folder)), 'tooLarge');
+    await rejected(client(transportOf(chunks), dataAt + 400).stream(job, settings, SENTINEL_TOKEN, undefined, fileSink(folder)), 'tooLarge');
     assert.deepEqual(fs.readdirSync(folder), []);
   });
 
   test('not JSON at all says so with the start of the body', async () => {
-    const error = await failure(client(transportOf([Buffer.from('<html><title>Bad gateway</title></html>')])).generate(job, settings, SENTINEL_TOKEN), 'malformedAnswer');
+    const error = await rejected(client(transportOf([Buffer.from('<html><title>Bad gateway</title></html>')])).generate(job, settings, SENTINEL_TOKEN), 'malformedAnswer');
     assert.match(error.message, /not JSON \("Bad gateway"\)/);
-    const empty = await failure(client(transportOf([])).generate(job, settings, SENTINEL_TOKEN), 'malformedAnswer');
+    const empty = await rejected(client(transportOf([])).generate(job, settings, SENTINEL_TOKEN), 'malformedAnswer');
     assert.match(empty.message, /an empty answer/);
   });
 });
