@@ -26,5 +26,6 @@ export default {
   ignorePatterns: ['out', 'dist', 'reports', '.vscode-test', 'test-results', '*.vsix'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  thresholds: { high: 90, low: 85, break: null },
+  // break: one point below the combined score of every file's latest measurement (TESTING.md, third pass).
+  thresholds: { high: 90, low: 85, break: 87 },
 };
