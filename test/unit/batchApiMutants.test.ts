@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import {
   BatchApi,
   estimateAnswerBytes,
+  followBatch,
   jsonLines,
   missingResultMessage,
   parseBatchStatus,
@@ -12,9 +13,9 @@ import {
   type BatchApiClient,
   type BatchResult,
 } from '../../src/core/batch/batchApi';
-import { isImageError } from '../../src/core/errors';
+import { ImageError, isImageError } from '../../src/core/errors';
 import type { ApiAnswer, ApiCall } from '../../src/core/imageClient';
-import { imageJob, provider, RecordingLog } from './fixtures/clientHarness';
+import { FakeClock, imageJob, provider, RecordingLog } from './fixtures/clientHarness';
 
 const HOST = 'example.test';
 const BASE = 'https://example.test';
@@ -206,4 +207,24 @@ describe('batchApi: the requests it makes', () => {
     assert.equal(calls[0].summary, 'files/r download');
     assert.deepEqual(log.lines, [`warn ${HOST}: skipped a results line that is not JSON (8 bytes)`]);
   });
+});
+
+describe('batchApi: polling through passing trouble', () => {
+  for (const kind of ['network', 'timeout', 'serverError', 'quota'] as const) {
+    test(`a ${kind} poll failure is logged and the next poll tried`, async () => {
+      const log = new RecordingLog();
+      let polls = 0;
+      const api = {
+        status: async (name: string) => {
+          polls++;
+          if (polls === 1) throw new ImageError(kind, 'gateway hiccup', { host: HOST });
+          return { name, state: 'succeeded' as const };
+        },
+      };
+      const final = await followBatch(api, 'batches/x', { clock: new FakeClock(), log });
+      assert.equal(final.state, 'succeeded');
+      assert.equal(polls, 2);
+      assert.deepEqual(log.lines, ['warn Batch batches/x: poll failed (gateway hiccup); trying again later']);
+    });
+  }
 });
