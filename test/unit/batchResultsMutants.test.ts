@@ -1,11 +1,17 @@
 // Saving a finished batch's results: keyless inline results matched by position, failures listed by line, and the
 // warning for a result nobody asked for.
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import type { BatchResult, BatchStatus } from '../../src/core/batch/batchApi';
 import { saveBatchResults, type BatchItemTarget, type SaveBatchDeps } from '../../src/core/batch/batchResults';
 import type { ImageSinkFile } from '../../src/core/streamSink';
-import { imageJob, provider, RecordingLog } from './fixtures/clientHarness';
+import { ImageClient } from '../../src/core/imageClient';
+import { DiskImageStore } from '../../src/core/jobs/imageStore';
+import { FakeClock, imageJob, provider, RecordingLog } from './fixtures/clientHarness';
+import { testPng } from './fixtures/images';
 
 function item(key: string, line: number): BatchItemTarget<string> {
   return { key, line, slug: `s${line}`, folder: '/out', job: imageJob() };
@@ -51,5 +57,28 @@ describe('batchResults: matching and reporting', () => {
       'warn Batch batches/a: a result for an unknown request was ignored',
     ]);
     assert.deepEqual(outcome.failures, [{ line: 1, message: 'z' }]);
+  });
+});
+
+describe('batchResults: each saved image is reported', () => {
+  test('onSaved hears of the image the moment it is written', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'batch-results-mutants-'));
+    try {
+      const log = new RecordingLog();
+      const png = testPng(4, 4).toString('base64');
+      const results: BatchResult[] = [{ key: 'a', response: { candidates: [{ content: { parts: [{ inlineData: { mimeType: 'image/png', data: png } }] } }] } }];
+      const saved: string[] = [];
+      const outcome = await saveBatchResults({ name: 'batches/a', state: 'succeeded', inlined: results }, [{ ...item('a', 1), folder }], {
+        ...deps(results, log),
+        reader: new ImageClient({ transport: undefined as never, log, clock: new FakeClock(), random: () => 0.5 }),
+        storeFor: (where) => new DiskImageStore(where),
+        onSaved: (file) => saved.push(file),
+      } as SaveBatchDeps<ImageSinkFile, string>);
+      assert.deepEqual(outcome.failures, []);
+      assert.equal(outcome.files.length, 1);
+      assert.deepEqual(saved, outcome.files);
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 });
