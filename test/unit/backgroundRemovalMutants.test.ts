@@ -118,6 +118,8 @@ test('a border exactly half flat is enough; less than half is not', () => {
   assert.equal(half.found, '#FF28FF');
   assert.equal(half.cleared, 10);
   assert.equal(removeKeyColour(pngOf(['.###', '...#', '#..#', '#...']), MAGENTA).kind, 'opaque');
+  // 5 flat of 12, the rest subject and white: the median colour is still near magenta, yet too little is flat.
+  assert.equal(removeKeyColour(pngOf(['.##w', '...#', '#..w', 'w...']), MAGENTA).kind, 'opaque');
 });
 
 
