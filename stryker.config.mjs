@@ -27,5 +27,5 @@ export default {
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   // break: one point below the combined score of every file's latest measurement (TESTING.md, third pass).
-  thresholds: { high: 90, low: 85, break: 87 },
+  thresholds: { high: 90, low: 85, break: 90 },
 };
