@@ -26,6 +26,6 @@ export default {
   ignorePatterns: ['out', 'dist', 'reports', '.vscode-test', 'test-results', '*.vsix'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  // break: one point below the combined score of every file's latest measurement (TESTING.md, third pass).
-  thresholds: { high: 90, low: 85, break: 90 },
+  // break: below the combined score of every file's latest measurement with survivors rechecked (TESTING.md, third pass).
+  thresholds: { high: 90, low: 85, break: 89 },
 };
